@@ -1,8 +1,6 @@
 package ledger
 
 import (
-	"errors"
-	"io/fs"
 	"net/http"
 	"os"
 	"regexp"
@@ -56,10 +54,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := os.OpenInRoot(h.dir, name)
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			http.Error(w, "log resource unavailable", http.StatusInternalServerError)
-			return
-		}
+		// Missing, or a link leading outside dir: either way, not found.
 		http.NotFound(w, r)
 		return
 	}
