@@ -21,23 +21,104 @@ type kmeansResult struct {
 // after maxIter steps. weights may be nil for unit weights.
 func kmeans(points [][2]float64, weights []float64, k int, init [][2]float64, maxIter int) kmeansResult {
 	centers := startCenters(points, k, init)
-	assign := make([]int, len(points))
 	if len(points) == 0 {
 		return kmeansResult{}
 	}
+	a := newAssigner(points)
 	for it := 0; it <= maxIter; it++ {
-		assignNearest(points, centers, assign)
-		next, remap, sizes := recenter(points, weights, assign, len(centers))
-		for i := range assign {
-			assign[i] = remap[assign[i]]
-		}
+		a.assign(centers)
+		next, remap, sizes := recenter(points, weights, a.of, len(centers))
+		a.moved(centers, next, remap)
 		same := sameClustering(centers, next)
 		centers = next
 		if same || it == maxIter {
-			return kmeansResult{centers: centers, assign: assign, sizes: sizes}
+			return kmeansResult{centers: centers, assign: a.of, sizes: sizes}
 		}
 	}
 	panic("unreachable")
+}
+
+// assigner assigns points to their nearest centre with Hamerly's bounds:
+// upper[i] bounds the distance to the assigned centre, lower[i] the
+// distance to every other centre, so a point whose bounds show it cannot
+// have changed centre is skipped. The assignment equals a full search.
+type assigner struct {
+	points       [][2]float64
+	of           []int
+	upper, lower []float64
+	first        bool
+}
+
+func newAssigner(points [][2]float64) *assigner {
+	return &assigner{
+		points: points,
+		of:     make([]int, len(points)),
+		upper:  make([]float64, len(points)),
+		lower:  make([]float64, len(points)),
+		first:  true,
+	}
+}
+
+func (a *assigner) assign(centers [][2]float64) {
+	// half[c] is half the distance from c to its nearest other centre.
+	half := make([]float64, len(centers))
+	for c := range centers {
+		half[c] = math.Inf(1)
+		for d := range centers {
+			if d != c {
+				half[c] = min(half[c], 0.5*math.Hypot(centers[c][0]-centers[d][0], centers[c][1]-centers[d][1]))
+			}
+		}
+	}
+	first := a.first
+	a.first = false
+	parallel(len(a.points), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if !first {
+				bound := max(half[a.of[i]], a.lower[i])
+				if a.upper[i] <= bound {
+					continue
+				}
+				c := centers[a.of[i]]
+				a.upper[i] = math.Hypot(a.points[i][0]-c[0], a.points[i][1]-c[1])
+				if a.upper[i] <= bound {
+					continue
+				}
+			}
+			px, py := a.points[i][0], a.points[i][1]
+			best, bestD, second := 0, math.Inf(1), math.Inf(1)
+			for c, ctr := range centers {
+				dx, dy := px-ctr[0], py-ctr[1]
+				d := dx*dx + dy*dy
+				if d < bestD {
+					best, bestD, second = c, d, bestD
+				} else if d < second {
+					second = d
+				}
+			}
+			a.of[i] = best
+			a.upper[i] = math.Sqrt(bestD)
+			a.lower[i] = math.Sqrt(second)
+		}
+	})
+}
+
+// moved renumbers assignments after empty centres were dropped and
+// loosens the bounds by how far the centres moved.
+func (a *assigner) moved(old, next [][2]float64, remap []int) {
+	shift := make([]float64, len(old))
+	maxShift := 0.0
+	for c, n := range remap {
+		if n >= 0 {
+			shift[c] = math.Hypot(old[c][0]-next[n][0], old[c][1]-next[n][1])
+			maxShift = max(maxShift, shift[c])
+		}
+	}
+	for i, c := range a.of {
+		a.upper[i] += shift[c]
+		a.lower[i] -= maxShift
+		a.of[i] = remap[c]
+	}
 }
 
 // startCenters returns init without duplicates, topped up with the first
@@ -61,24 +142,6 @@ func startCenters(points [][2]float64, k int, init [][2]float64) [][2]float64 {
 		}
 	}
 	return centers
-}
-
-// assignNearest sets assign[i] to the index of the centre nearest
-// points[i], the first one on ties.
-func assignNearest(points, centers [][2]float64, assign []int) {
-	parallel(len(points), func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			px, py := points[i][0], points[i][1]
-			best, bestD := 0, math.Inf(1)
-			for c, ctr := range centers {
-				dx, dy := px-ctr[0], py-ctr[1]
-				if d := dx*dx + dy*dy; d < bestD {
-					best, bestD = c, d
-				}
-			}
-			assign[i] = best
-		}
-	})
 }
 
 // recenter computes the weighted mean of each centre's points, dropping
