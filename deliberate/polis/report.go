@@ -187,8 +187,8 @@ func writeText(w io.Writer, r Report) error {
 		if s == "" {
 			return "(no text)"
 		}
-		if len(s) > 160 {
-			s = s[:157] + "..."
+		if r := []rune(s); len(r) > 160 {
+			s = string(r[:157]) + "..."
 		}
 		return s
 	}
