@@ -1,0 +1,206 @@
+// Package api serves the versioned JSON API under /api/v1/: bearer-token
+// authentication, one error shape, cursor pagination, and an OpenAPI 3.1
+// document that a test keeps in step with the routes.
+package api
+
+import (
+	"crypto/rand"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/store"
+)
+
+// Server serves the JSON API.
+type Server struct {
+	DB     *store.DB
+	Auth   *auth.Service
+	Logger *slog.Logger
+}
+
+// Route is one operation of the API.
+type Route struct {
+	Method, Pattern string
+	handler         func(*Server, http.ResponseWriter, *http.Request, auth.Actor) error
+}
+
+// Routes lists every operation of the API in one place.
+func Routes() []Route {
+	return []Route{
+		{"GET", "/api/v1/openapi.json", (*Server).openAPI},
+		{"GET", "/api/v1/me", (*Server).me},
+		{"GET", "/api/v1/organisations", (*Server).listOrganisations},
+		{"POST", "/api/v1/organisations", (*Server).createOrganisation},
+		{"GET", "/api/v1/organisations/{id}", (*Server).getOrganisation},
+		{"GET", "/api/v1/users", (*Server).listUsers},
+		{"GET", "/api/v1/audit", (*Server).listAudit},
+	}
+}
+
+// Handler returns the API's handler, to be mounted at /api/.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.adapt(rt.handler))
+	}
+	mux.Handle("/api/", s.adapt(func(*Server, http.ResponseWriter, *http.Request, auth.Actor) error { return pallmall.ErrNotFound }))
+	return mux
+}
+
+// adapt authenticates the bearer token, if any, runs h and writes its
+// error in the one JSON shape.
+func (s *Server) adapt(h func(*Server, http.ResponseWriter, *http.Request, auth.Actor) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		var actor auth.Actor
+		if authz := r.Header.Get("Authorization"); authz != "" {
+			tok, ok := strings.CutPrefix(authz, "Bearer ")
+			a, err := s.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(tok))
+			if !ok || err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="pallmall"`)
+				s.writeError(w, r, pallmall.ErrUnauthenticated)
+				return
+			}
+			actor = a
+		}
+		if err := h(s, w, r, actor); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// Error is the body of every error response.
+type Error struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody says what went wrong.
+type ErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"` // field -> message key, for code "invalid"
+	Ref     string            `json:"ref,omitempty"`    // for code "internal": quote it to the operator
+}
+
+// errorTable maps error kinds to status, code and a fixed message, so that
+// nothing internal ever reaches a client.
+var errorTable = []struct {
+	err     error
+	status  int
+	code    string
+	message string
+}{
+	{pallmall.ErrNotFound, http.StatusNotFound, "not_found", "no such resource"},
+	{pallmall.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "a valid bearer token is required"},
+	{pallmall.ErrForbidden, http.StatusForbidden, "forbidden", "this token may not do that"},
+	{pallmall.ErrInvalid, http.StatusUnprocessableEntity, "invalid", "the request is invalid"},
+	{pallmall.ErrAlreadyExists, http.StatusConflict, "already_exists", "it already exists"},
+	{pallmall.ErrConflict, http.StatusConflict, "conflict", "it conflicts with the current state"},
+	{pallmall.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests; try again later"},
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			body := ErrorBody{Code: e.code, Message: e.message}
+			var v *pallmall.ValidationError
+			if errors.As(err, &v) {
+				body.Fields = v.Fields
+			}
+			writeJSON(w, e.status, Error{body})
+			return
+		}
+	}
+	ref := newRef()
+	s.Logger.Error("internal error", "ref", ref, "route", r.Pattern, "error", err.Error())
+	writeJSON(w, http.StatusInternalServerError, Error{ErrorBody{Code: "internal", Message: "something went wrong", Ref: ref}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// decode reads a JSON body of at most 1 MiB into v, refusing unknown
+// fields so typos are reported instead of ignored.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		ve := &pallmall.ValidationError{}
+		ve.Add("body", "error.json")
+		return ve
+	}
+	return nil
+}
+
+func newRef() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Page is a page of a list, with the cursor for the next page if any.
+type Page[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// cursor encodes an id as an opaque string; clients must not parse it.
+func cursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
+}
+
+func parseCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		if n, ok := strings.CutPrefix(string(b), "id:"); ok {
+			if id, err := strconv.ParseInt(n, 10, 64); err == nil && id > 0 {
+				return id, nil
+			}
+		}
+	}
+	ve := &pallmall.ValidationError{}
+	ve.Add("cursor", "error.cursor")
+	return 0, ve
+}
+
+func parseLimit(r *http.Request, def, max int) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		ve := &pallmall.ValidationError{}
+		ve.Add("limit", "error.limit")
+		return 0, ve
+	}
+	return n, nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, pallmall.ErrNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pallmall/pallmall/api"
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/demo"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/web"
+)
+
+// dbFlags are the flags every command that opens the database shares.
+type dbFlags struct {
+	dataDir string
+	url     string
+}
+
+func (d *dbFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&d.dataDir, "data", "./pallmall-data", "data directory (SQLite database, keys, log)")
+	fs.StringVar(&d.url, "database", "", "PostgreSQL URL (postgres://...); empty for SQLite in the data directory")
+}
+
+// open opens and migrates the database.
+func (d *dbFlags) open(ctx context.Context) (*store.DB, error) {
+	db, err := store.Open(ctx, store.Config{URL: d.url, DataDir: d.dataDir})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// App is the running platform. Tests start one on 127.0.0.1:0 with a
+// temporary database, as main does with real flags.
+type App struct {
+	Addr        string
+	MetricsAddr string
+	PublicURL   string
+	Demo        bool
+	DB          dbFlags
+	Logger      *slog.Logger
+	Stdout      io.Writer
+	// Password overrides the password-hashing cost (tests make it cheap).
+	Password auth.PasswordParams
+
+	db       *store.DB
+	auth     *auth.Service
+	listener net.Listener
+	metricsL net.Listener
+	server   *http.Server
+	metricsS *http.Server
+}
+
+// Open opens the database, loads demo data if asked, and binds the
+// listeners, so that URL is known before Serve.
+func (a *App) Open(ctx context.Context) error {
+	var err error
+	if a.db, err = a.DB.open(ctx); err != nil {
+		return err
+	}
+	a.auth = &auth.Service{DB: a.db, Password: a.Password, Clients: auth.NewLimiter(20, 5*time.Minute)}
+	if a.listener, err = net.Listen("tcp", a.Addr); err != nil {
+		a.db.Close()
+		return err
+	}
+	if a.PublicURL == "" {
+		a.PublicURL = "http://" + a.listener.Addr().String()
+	}
+	a.PublicURL = strings.TrimSuffix(a.PublicURL, "/")
+	if a.Demo {
+		if err := demo.Load(ctx, demo.Config{DB: a.db, Auth: a.auth, DataDir: a.DB.dataDir, PublicURL: a.PublicURL, Out: a.Stdout}); err != nil {
+			a.Close()
+			return fmt.Errorf("load demo data: %w", err)
+		}
+	}
+	var metrics *web.Metrics
+	if a.MetricsAddr != "" {
+		metrics = web.NewMetrics(a.db)
+		if a.metricsL, err = net.Listen("tcp", a.MetricsAddr); err != nil {
+			a.Close()
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		a.metricsS = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	}
+	site := &web.Server{
+		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics,
+		API: (&api.Server{DB: a.db, Auth: a.auth, Logger: a.Logger}).Handler(),
+	}
+	h, err := site.Handler()
+	if err != nil {
+		a.Close()
+		return err
+	}
+	a.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// URL is where the platform answers.
+func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
+
+// Serve answers requests until ctx is cancelled, then lets in-flight
+// requests finish (up to 30 seconds) and closes the database.
+func (a *App) Serve(ctx context.Context) error {
+	defer a.Close()
+	errc := make(chan error, 2)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metricsS != nil {
+		go func() { errc <- a.metricsS.Serve(a.metricsL) }()
+	}
+	go a.sweepSessions(ctx)
+	a.Logger.Info("serving", "url", a.URL(), "database", string(a.db.Dialect()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := a.server.Shutdown(shutdown)
+	if a.metricsS != nil {
+		a.metricsS.Shutdown(shutdown)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (a *App) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.auth.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				a.Logger.Warn("delete expired sessions", "error", err.Error())
+			}
+		}
+	}
+}
+
+// Close releases the listeners and closes the database cleanly.
+func (a *App) Close() error {
+	if a.listener != nil {
+		a.listener.Close()
+	}
+	if a.metricsL != nil {
+		a.metricsL.Close()
+	}
+	if a.db != nil {
+		err := a.db.Close()
+		a.db = nil
+		return err
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("serve", stderr)
+	a := &App{Stdout: stdout}
+	fs.StringVar(&a.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&a.MetricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics; empty for none")
+	fs.StringVar(&a.PublicURL, "public-url", "", "URL people reach the platform at (default http://ADDR)")
+	fs.BoolVar(&a.Demo, "demo", false, "load demo organisations and accounts once, and print the demo logins")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	a.DB.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch *logFormat {
+	case "text":
+		a.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		a.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		return usageError{"--log-format must be text or json"}
+	}
+	if err := a.Open(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Pall Mall Process platform on %s (%s database). Press Ctrl+C to stop.\n", a.PublicURL, a.db.Dialect())
+	return a.Serve(ctx)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("migrate", stderr)
+	var d dbFlags
+	d.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cur, latest, err := db.Version(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s database at schema version %d (latest %d)\n", db.Dialect(), cur, latest)
+	return nil
+}

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "home", "home.title", nil, nil)
+}
+
+// staticPage serves a page whose words all come from the catalogue.
+func (s *Server) staticPage(name string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.render(w, r, http.StatusOK, name, name+".title", nil, nil)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.DB.Ping(ctx); err != nil {
+		s.Logger.Error("readiness check failed", "error", err.Error())
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unreachable\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pallmall/pallmall/store"
+)
+
+// Metrics counts requests by route pattern (never by raw path) for
+// Prometheus, served on a separate listener.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// NewMetrics creates the metrics, including Go runtime and database pool
+// statistics.
+func NewMetrics(db *store.DB) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pallmall_http_requests_total", Help: "HTTP requests by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "pallmall_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if db != nil {
+		m.reg.MustRegister(dbStats{db})
+	}
+	return m
+}
+
+func (m *Metrics) observe(method, route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+type dbStats struct{ db *store.DB }
+
+var (
+	dbOpenDesc  = prometheus.NewDesc("pallmall_db_open_connections", "Open database connections by pool.", []string{"pool"}, nil)
+	dbInUseDesc = prometheus.NewDesc("pallmall_db_in_use_connections", "Database connections in use by pool.", []string{"pool"}, nil)
+	dbWaitDesc  = prometheus.NewDesc("pallmall_db_wait_seconds_total", "Time spent waiting for a database connection by pool.", []string{"pool"}, nil)
+)
+
+func (d dbStats) Describe(ch chan<- *prometheus.Desc) {
+	ch <- dbOpenDesc
+	ch <- dbInUseDesc
+	ch <- dbWaitDesc
+}
+
+func (d dbStats) Collect(ch chan<- prometheus.Metric) {
+	write, read := d.db.Stats()
+	for pool, s := range map[string]struct {
+		open, inUse int
+		wait        time.Duration
+	}{"write": {write.OpenConnections, write.InUse, write.WaitDuration}, "read": {read.OpenConnections, read.InUse, read.WaitDuration}} {
+		ch <- prometheus.MustNewConstMetric(dbOpenDesc, prometheus.GaugeValue, float64(s.open), pool)
+		ch <- prometheus.MustNewConstMetric(dbInUseDesc, prometheus.GaugeValue, float64(s.inUse), pool)
+		ch <- prometheus.MustNewConstMetric(dbWaitDesc, prometheus.CounterValue, s.wait.Seconds(), pool)
+	}
+}

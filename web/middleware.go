@@ -1,0 +1,196 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/pallmall/pallmall/auth"
+)
+
+// request carries what the middleware learned about a request. It is
+// stored once in the request's context.
+type request struct {
+	ref         string // short random id tying an error page to its log line
+	lang        string
+	actor       auth.Actor
+	token       string // the session token, if any
+	pending     bool   // signed in with a password, second factor still due
+	pendingUser auth.User
+	status      int
+}
+
+type ctxKey struct{}
+
+func info(r *http.Request) *request {
+	if v, ok := r.Context().Value(ctxKey{}).(*request); ok {
+		return v
+	}
+	return &request{lang: "en"}
+}
+
+// Actor returns who is making the request; the zero Actor is the public.
+func Actor(r *http.Request) auth.Actor { return info(r).actor }
+
+func newRef() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusWriter remembers the status code for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRequestLog logs one line per request: method, route pattern, status,
+// duration and reference. Never the client address, user agent, query
+// string or raw path, which may carry a private resume link or token.
+func (s *Server) withRequestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &request{ref: newRef(), lang: "en"}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		pattern := r.Pattern
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		d := time.Since(start)
+		s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("route", pattern),
+			slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("ref", ri.ref))
+		if s.Metrics != nil {
+			s.Metrics.observe(r.Method, pattern, sw.status, d)
+		}
+	})
+}
+
+// contentSecurityPolicy allows nothing from another origin and no inline
+// script or style.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withRecovery turns a panic into a 500 page with a reference, logged.
+func (s *Server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.serverError(w, r, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+const langCookie = "__Host-pallmall_lang"
+
+// withLanguage picks English or French: ?lang= wins and is remembered in a
+// cookie; otherwise the cookie; otherwise English.
+func (s *Server) withLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		if q := r.URL.Query().Get("lang"); q == "en" || q == "fr" {
+			ri.lang = q
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+				Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		} else if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "fr") {
+			ri.lang = c.Value
+		}
+		w.Header().Add("Vary", "Cookie")
+		next.ServeHTTP(w, r)
+	})
+}
+
+const sessionCookie = "__Host-pallmall_session"
+
+// withSession loads the signed-in user from the session cookie. API routes
+// authenticate with bearer tokens instead and are left alone.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ri := info(r)
+		sess, u, err := s.Auth.Session(r.Context(), c.Value)
+		if err != nil {
+			clearSessionCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		ri.token = c.Value
+		if sess.MFAOK {
+			ri.actor = u.Actor()
+		} else {
+			ri.pending = true
+			ri.pendingUser = u
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// clientKey identifies a client for rate limiting only. The address goes no
+// further than the limiter, which keeps a keyed hash of it in memory for a
+// few minutes.
+func clientKey(r *http.Request) string {
+	host := r.RemoteAddr
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			return host[:i]
+		}
+	}
+	return host
+}

@@ -1,0 +1,63 @@
+// Package web serves the platform's HTML pages: server-rendered
+// html/template pages in English and French, styled with GOV.UK Frontend
+// rebranded for the Pall Mall Process, usable without JavaScript.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/store"
+)
+
+// Server holds what the pages need. Build one with named fields and call
+// Handler.
+type Server struct {
+	DB     *store.DB
+	Auth   *auth.Service
+	Logger *slog.Logger
+	// PublicURL is where the platform is reached, such as
+	// https://pallmall.example.org; it builds links printed or emailed.
+	PublicURL string
+	// Version is shown in the footer and /healthz.
+	Version string
+	// Metrics, when not nil, counts requests by route.
+	Metrics *Metrics
+	// API, when not nil, is mounted at /api/.
+	API http.Handler
+	// Log, when not nil, is mounted at /log/ (the transparency log's tiles).
+	Log http.Handler
+
+	tmpl    *templates
+	assets  *assetSet
+	catalog *Catalog
+}
+
+// Handler returns the whole site: pages, assets, health checks and the
+// mounted API, wrapped in the security middleware.
+func (s *Server) Handler() (http.Handler, error) {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.catalog, err = LoadCatalog(); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = parseTemplates(s.assets, s.catalog); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	var h http.Handler = mux
+	h = s.withSession(h)
+	h = s.withLanguage(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = s.withRecovery(h)
+	h = withSecurityHeaders(h)
+	h = s.withRequestLog(h)
+	return h, nil
+}

@@ -1,0 +1,383 @@
+package web_test
+
+import (
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+	"github.com/pallmall/pallmall/web"
+)
+
+func TestCataloguesHaveTheSameKeys(t *testing.T) {
+	c, err := web.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range web.Languages {
+		for _, b := range web.Languages {
+			for _, k := range c.Keys(a) {
+				if !c.Has(b, k) {
+					t.Errorf("key %q is in the %s catalogue but not in %s", k, a, b)
+				}
+			}
+		}
+	}
+}
+
+// TestTemplatesUseKnownKeys finds every literal message key in the
+// templates and Go code and checks both catalogues have it, and that keys
+// built at run time (roles, organisation kinds, error pages) exist too.
+func TestTemplatesUseKnownKeys(t *testing.T) {
+	c, err := web.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	literal := regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"(?:Label|Hint|Key)" "([a-z0-9_.]+)"`)
+	tmpls, _ := fs.Glob(os.DirFS("templates"), "*.html")
+	for _, f := range tmpls {
+		b, _ := os.ReadFile("templates/" + f)
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			keys = append(keys, m[1]+m[2])
+		}
+	}
+	// In Go code: validation messages (error.*) and page titles (*.title).
+	goKey := regexp.MustCompile(`"(error\.[a-z_]+|[a-z_]+\.(?:expired_)?title)"`)
+	for _, dir := range []string{".", "../auth"} {
+		files, _ := fs.Glob(os.DirFS(dir), "*.go")
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, _ := os.ReadFile(dir + "/" + f)
+			for _, m := range goKey.FindAllStringSubmatch(string(b), -1) {
+				if c.Has("en", m[1]+".title") {
+					continue // an error page key: .title and .body are checked below
+				}
+				keys = append(keys, m[1])
+			}
+		}
+	}
+	for _, r := range auth.Roles {
+		keys = append(keys, "role."+string(r), "role."+string(r)+".can")
+	}
+	for _, k := range auth.OrgKinds {
+		keys = append(keys, "org_kind."+string(k))
+	}
+	for _, e := range []string{"not_found", "forbidden", "unauthenticated", "rate_limited", "conflict", "bad_request", "internal"} {
+		keys = append(keys, "error."+e+".title", "error."+e+".body")
+	}
+	if len(keys) < 100 {
+		t.Fatalf("found only %d keys; the pattern is broken", len(keys))
+	}
+	for _, k := range keys {
+		for _, lang := range web.Languages {
+			if !c.Has(lang, k) {
+				t.Errorf("key %q is used but missing from the %s catalogue", k, lang)
+			}
+		}
+	}
+}
+
+// publicPaths are pages anyone may see.
+var publicPaths = []string{"/", "/privacy", "/organisations", "/sign-in"}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		c := s.signIn("secretariat")
+		for _, p := range append(publicPaths, "/account", "/admin/users", "/admin/audit", "/nope", "/api/v1/organisations", "/api/v1/me", "/healthz") {
+			res := s.get(c, p)
+			h := res.Header
+			csp := h.Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("GET %s: CSP %q lacks %q", p, csp, want)
+				}
+			}
+			if strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("GET %s: CSP allows unsafe-inline", p)
+			}
+			for name, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+				if got := h.Get(name); got != want {
+					t.Errorf("GET %s: %s = %q, want %q", p, name, got, want)
+				}
+			}
+			if h.Get("Strict-Transport-Security") == "" {
+				t.Errorf("GET %s over TLS: no HSTS header", p)
+			}
+			if strings.Contains(strings.ToLower(res.Body), "<script>") || regexp.MustCompile(`(?i)<script(?:[^>]*?)>\s*[^<\s]`).MatchString(res.Body) {
+				t.Errorf("GET %s: page has an inline script", p)
+			}
+			if strings.Contains(res.Body, "http://") && !strings.HasPrefix(p, "/api/") {
+				for _, m := range regexp.MustCompile(`(?:src|href)="(https?://[^"]+)"`).FindAllStringSubmatch(res.Body, -1) {
+					t.Errorf("GET %s: refers to another origin: %s", p, m[1])
+				}
+			}
+		}
+		// Signed-in pages are never cached.
+		if cc := s.get(c, "/account").Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET /account Cache-Control = %q, want no-store", cc)
+		}
+	})
+}
+
+func TestSessionCookieAttributes(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	res := s.post(s.client(), "/sign-in", url.Values{"email": {"an@example.org"}, "password": {testPassword}})
+	var found bool
+	for _, line := range res.Header.Values("Set-Cookie") {
+		if !strings.HasPrefix(line, "__Host-pallmall_session=") {
+			continue
+		}
+		found = true
+		for _, attr := range []string{"Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+			if !strings.Contains(line, attr) {
+				t.Errorf("session cookie %q lacks %s", line, attr)
+			}
+		}
+		if strings.Contains(line, "Domain=") {
+			t.Errorf("session cookie %q has a Domain, not allowed for __Host-", line)
+		}
+	}
+	if !found {
+		t.Fatalf("no session cookie set; headers %v", res.Header)
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.client()
+	if res := s.get(c, "/organisations"); !strings.Contains(res.Body, `<html lang="en"`) || !strings.Contains(res.Body, "Ruritania") {
+		t.Fatalf("default page not English: %.200s", res.Body)
+	}
+	res := s.get(c, "/organisations?lang=fr")
+	if !strings.Contains(res.Body, `<html lang="fr"`) || !strings.Contains(res.Body, "Ruritanie") || !strings.Contains(res.Body, "États") {
+		t.Errorf("?lang=fr did not give French")
+	}
+	// The choice is remembered by the cookie.
+	if res := s.get(c, "/"); !strings.Contains(res.Body, `<html lang="fr"`) || !strings.Contains(res.Body, "Accueil") {
+		t.Errorf("French not remembered on the next page")
+	}
+	if res := s.get(c, "/?lang=en"); !strings.Contains(res.Body, `<html lang="en"`) {
+		t.Errorf("?lang=en did not switch back")
+	}
+	if res := s.get(c, "/?lang=de"); !strings.Contains(res.Body, `<html lang="en"`) {
+		t.Errorf("unknown language changed the page language")
+	}
+}
+
+func TestSignInErrorsKeepTypedEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		c := s.client()
+		res := s.post(c, "/sign-in", url.Values{"email": {"an@example.org"}, "password": {"wrong wrong wrong"}})
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("wrong password status = %d, want 422", res.StatusCode)
+		}
+		for _, want := range []string{"govuk-error-summary", "The email address or password is wrong", `value="an@example.org"`, "<title>Error:"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("wrong-password page lacks %q", want)
+			}
+		}
+		if strings.Contains(res.Body, "wrong wrong wrong") {
+			t.Error("the typed password was sent back to the browser")
+		}
+	})
+}
+
+func TestCreateOrganisationFormKeepsValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		c := s.signIn("secretariat")
+		res := s.post(c, "/admin/organisations/new", url.Values{"name_en": {"Atlantis"}, "name_fr": {"Atlantide"}, "kind": {"state"}, "country": {"atlantis"}})
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("status = %d, want 422", res.StatusCode)
+		}
+		for _, want := range []string{`href="#country"`, "Enter a two-letter country code", `value="Atlantis"`, `value="Atlantide"`, `value="atlantis"`, `value="state" checked`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("error page lacks %q", want)
+			}
+		}
+		res = s.post(c, "/admin/organisations/new", url.Values{"name_en": {"Atlantis"}, "name_fr": {"Atlantide"}, "kind": {"state"}, "country": {"AT"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("valid organisation: status %d", res.StatusCode)
+		}
+		if page := s.get(c, res.Header.Get("Location")); !strings.Contains(page.Body, "Atlantis") {
+			t.Error("new organisation page does not show its name")
+		}
+		audit := s.get(c, "/admin/audit?action=organisation.")
+		if !strings.Contains(audit.Body, "organisation.create") {
+			t.Error("audit log does not show organisation.create")
+		}
+	})
+}
+
+// TestAccessByRole checks every page against every role: what each may see,
+// and that everything else is refused the same way.
+func TestAccessByRole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		roles := []string{"public", "secretariat", "delegateA", "delegateB", "analyst", "partner"}
+		clients := map[string]*http.Client{"public": s.client()}
+		for _, r := range roles[1:] {
+			clients[r] = s.signIn(r)
+		}
+		orgA := "/organisations/" + itoa(s.orgA.ID)
+		type want struct {
+			status int
+			marker string // must appear in the page when allowed
+		}
+		all := func(status int) map[string]want {
+			m := map[string]want{}
+			for _, r := range roles {
+				m[r] = want{status: status}
+			}
+			return m
+		}
+		secretariatOnly := func(marker string) map[string]want {
+			m := all(http.StatusForbidden)
+			m["public"] = want{status: http.StatusSeeOther}
+			m["secretariat"] = want{http.StatusOK, marker}
+			return m
+		}
+		signedIn := all(http.StatusOK)
+		signedIn["public"] = want{status: http.StatusSeeOther}
+		cases := map[string]map[string]want{
+			"/":                        all(http.StatusOK),
+			"/organisations":           all(http.StatusOK),
+			orgA:                       all(http.StatusOK),
+			"/organisations/999999":    all(http.StatusNotFound),
+			"/account":                 signedIn,
+			"/admin/users":             secretariatOnly("sec@example.org"),
+			"/admin/users/new":         secretariatOnly("signing_authority"),
+			"/admin/organisations/new": secretariatOnly("name_fr"),
+			"/admin/audit":             secretariatOnly("session.sign_in"),
+		}
+		for path, byRole := range cases {
+			for role, w := range byRole {
+				res := s.get(clients[role], path)
+				if res.StatusCode != w.status {
+					t.Errorf("GET %s as %s = %d, want %d", path, role, res.StatusCode, w.status)
+					continue
+				}
+				if w.marker != "" && !strings.Contains(res.Body, w.marker) {
+					t.Errorf("GET %s as %s lacks %q", path, role, w.marker)
+				}
+			}
+		}
+		// Members of organisation A are shown to the secretariat and A's
+		// delegate only.
+		for role, visible := range map[string]bool{"public": false, "secretariat": true, "delegateA": true, "delegateB": false, "analyst": false, "partner": false} {
+			res := s.get(clients[role], orgA)
+			if got := strings.Contains(res.Body, "a@example.org") || strings.Contains(res.Body, "Del A"); got != visible {
+				t.Errorf("GET %s as %s shows members = %v, want %v", orgA, role, got, visible)
+			}
+		}
+		// Forbidden pages say the same whatever was asked for.
+		a, b := s.get(clients["analyst"], "/admin/users"), s.get(clients["analyst"], "/admin/audit")
+		if mainContent(a.Body) != mainContent(b.Body) || mainContent(a.Body) == "" {
+			t.Error("two forbidden pages differ beyond their reference")
+		}
+		// The navigation offers only what the role can open.
+		if res := s.get(clients["analyst"], "/"); strings.Contains(res.Body, `href="/admin/users"`) {
+			t.Error("analyst's navigation links to /admin/users")
+		}
+		if res := s.get(clients["secretariat"], "/"); !strings.Contains(res.Body, `href="/admin/audit"`) {
+			t.Error("secretariat's navigation lacks the audit log")
+		}
+		// A state-changing request from another site is refused.
+		req, _ := http.NewRequest("POST", s.srv.URL+"/admin/organisations/new", strings.NewReader("name_en=X&name_fr=X&kind=industry"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		if res := s.do(clients["secretariat"], req); res.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site POST = %d, want 403", res.StatusCode)
+		}
+	})
+}
+
+// mainContent returns the page's <main> element, without the navigation
+// around it.
+func mainContent(body string) string {
+	_, after, _ := strings.Cut(body, "<main")
+	main, _, _ := strings.Cut(after, "</main>")
+	return main
+}
+
+func itoa(n int64) string { return strconvFormat(n) }
+
+func TestSignOutRevokesSession(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.signIn("analyst")
+	if res := s.get(c, "/account"); res.StatusCode != http.StatusOK {
+		t.Fatalf("account before sign-out = %d", res.StatusCode)
+	}
+	if res := s.post(c, "/sign-out", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out = %d", res.StatusCode)
+	}
+	if res := s.get(c, "/account"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("account after sign-out = %d, want redirect to sign in", res.StatusCode)
+	}
+}
+
+func TestSecretariatMustGiveSecondFactor(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.client()
+	res := s.post(c, "/sign-in", url.Values{"email": {"sec@example.org"}, "password": {testPassword}})
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/sign-in/code") {
+		t.Fatalf("after password, Location = %q, want /sign-in/code", loc)
+	}
+	if res := s.get(c, "/admin/users"); res.StatusCode == http.StatusOK {
+		t.Error("admin page reachable before the second factor")
+	}
+	res = s.post(c, "/sign-in/code", url.Values{"code": {"000000"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "The code is wrong") {
+		t.Errorf("wrong code = %d", res.StatusCode)
+	}
+}
+
+func TestNoClientAddressInLogs(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.client()
+	req, _ := http.NewRequest("GET", s.srv.URL+"/organisations?secret=resume-token-marker", nil)
+	req.Header.Set("User-Agent", "MarkerAgent/9.9")
+	req.Header.Set("X-Forwarded-For", "203.0.113.77")
+	s.do(c, req)
+	s.post(c, "/sign-in", url.Values{"email": {"an@example.org"}, "password": {"wrong wrong wrong"}})
+	logs := s.logs.String()
+	if !strings.Contains(logs, "route=\"GET /organisations\"") {
+		t.Fatalf("request not logged: %s", logs)
+	}
+	for _, marker := range []string{"127.0.0.1", "MarkerAgent", "203.0.113.77", "resume-token-marker", "an@example.org"} {
+		if strings.Contains(logs, marker) {
+			t.Errorf("logs contain %q", marker)
+		}
+	}
+}
+
+func TestServerErrorShowsReferenceFromLog(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.signIn("analyst")
+	s.db.Close() // every query now fails
+	res := s.get(c, "/organisations")
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", res.StatusCode)
+	}
+	ref := regexp.MustCompile(`class="pm-ref">([0-9a-f]{12})<`).FindStringSubmatch(res.Body)
+	if ref == nil {
+		t.Fatalf("500 page has no reference: %.300s", res.Body)
+	}
+	if !strings.Contains(s.logs.String(), "ref="+ref[1]) {
+		t.Errorf("reference %s not in the logs", ref[1])
+	}
+	if strings.Contains(res.Body, "sql") || strings.Contains(res.Body, "closed") {
+		t.Error("500 page shows internal error text")
+	}
+}
