@@ -1,7 +1,6 @@
 package api
 
 import (
-	_ "embed"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,16 +10,14 @@ import (
 	"github.com/pallmall/pallmall/auth"
 )
 
-//go:embed openapi.json
-var openAPIDoc []byte
-
-// OpenAPI returns the embedded OpenAPI document.
-func OpenAPI() []byte { return openAPIDoc }
-
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
+	doc, err := OpenAPI()
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, err := w.Write(openAPIDoc)
+	_, err = w.Write(doc)
 	return err
 }
 
