@@ -28,6 +28,7 @@ func commands() []command {
 		{"user create", "create an account and print a one-time set-password link", runUserCreate},
 		{"user list", "list accounts", runUserList},
 		{"token create", "create an API token for an account (shown once)", runTokenCreate},
+		{"analyse", "analyse a Pol.is export: opinion groups, consensus, bridging (DIR [--format json|text] [--seed N])", runAnalyse},
 		{"version", "print the version", runVersion},
 		{"help", "list commands and their flags", nil},
 	}
