@@ -1,8 +1,12 @@
 package outboxtest
 
 import (
+	"flag"
+	"io"
+
 	"context"
 	"errors"
+	"k8s.io/klog/v2"
 	"testing"
 	"time"
 
@@ -13,6 +17,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Tessera logs through klog; keep test output readable.
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
 	if runChild() {
 		return
 	}
