@@ -173,3 +173,21 @@ func OriginFromURL(publicURL string) (string, error) {
 	}
 	return origin, nil
 }
+
+// StoredOrigin returns the origin of the key stored in dir/KeyFile, with ok
+// false if there is none yet. A server started without a configured origin
+// or public URL keeps the origin its key was created with.
+func StoredOrigin(dir string) (origin string, ok bool, err error) {
+	skey, err := readKeyFile(filepath.Join(dir, KeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	k, err := parseSignerKey(skey)
+	if err != nil {
+		return "", false, err
+	}
+	return k.Origin(), true, nil
+}

@@ -105,6 +105,12 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	}, nil
 }
 
+// Key returns the log's key: its origin and public verifier key.
+func (l *Log) Key() *Key { return l.key }
+
+// Dir returns the directory holding the log; serve it with NewHandler.
+func (l *Log) Dir() string { return l.dir }
+
 // Close waits until every appended entry is covered by a published
 // checkpoint (or ctx is done), then stops the log's background work.
 func (l *Log) Close(ctx context.Context) error {

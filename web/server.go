@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/ledger"
 	"github.com/pallmall/pallmall/store"
 )
 
@@ -28,6 +29,9 @@ type Server struct {
 	API http.Handler
 	// Log, when not nil, is mounted at /log/ (the transparency log's tiles).
 	Log http.Handler
+	// Ledger, when not nil, is the open transparency log: the Transparency
+	// page shows its key and checkpoint, and pages build receipts from it.
+	Ledger *ledger.Log
 
 	tmpl    *templates
 	assets  *assetSet

@@ -29,6 +29,8 @@ func commands() []command {
 		{"user list", "list accounts", runUserList},
 		{"token create", "create an API token for an account (shown once)", runTokenCreate},
 		{"analyse", "analyse a Pol.is export: opinion groups, consensus, bridging (DIR [--format json|text] [--seed N])", runAnalyse},
+		{"log key", "print the transparency log's verifier key (creating the key if needed)", runLogKey},
+		{"log verify", "verify a transparency log: signature, consistency, receipt inclusion (--url --key [--state] [--receipt] [--audit])", runLogVerify},
 		{"version", "print the version", runVersion},
 		{"help", "list commands and their flags", nil},
 	}

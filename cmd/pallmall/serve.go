@@ -14,6 +14,7 @@ import (
 	"github.com/pallmall/pallmall/api"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/demo"
+	"github.com/pallmall/pallmall/ledger"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/web"
 )
@@ -56,6 +57,9 @@ type App struct {
 	Stdout      io.Writer
 	// Password overrides the password-hashing cost (tests make it cheap).
 	Password auth.PasswordParams
+	// LogOrigin names the transparency log; empty derives it from PublicURL
+	// (see openLedger).
+	LogOrigin string
 
 	db       *store.DB
 	auth     *auth.Service
@@ -63,6 +67,8 @@ type App struct {
 	metricsL net.Listener
 	server   *http.Server
 	metricsS *http.Server
+	ledger   *ledger.Log
+	worker   ledgerWorker
 }
 
 // Open opens the database, loads demo data if asked, and binds the
@@ -77,10 +83,15 @@ func (a *App) Open(ctx context.Context) error {
 		a.db.Close()
 		return err
 	}
+	publicURLGiven := a.PublicURL != ""
 	if a.PublicURL == "" {
 		a.PublicURL = "http://" + a.listener.Addr().String()
 	}
 	a.PublicURL = strings.TrimSuffix(a.PublicURL, "/")
+	if err := a.openLedger(ctx, publicURLGiven); err != nil {
+		a.Close()
+		return err
+	}
 	if a.Demo {
 		if err := demo.Load(ctx, demo.Config{DB: a.db, Auth: a.auth, DataDir: a.DB.dataDir, PublicURL: a.PublicURL, Out: a.Stdout}); err != nil {
 			a.Close()
@@ -101,6 +112,7 @@ func (a *App) Open(ctx context.Context) error {
 	site := &web.Server{
 		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics,
 		API: (&api.Server{DB: a.db, Auth: a.auth, Logger: a.Logger}).Handler(),
+		Log: ledger.NewHandler(a.ledger.Dir()), Ledger: a.ledger,
 	}
 	h, err := site.Handler()
 	if err != nil {
@@ -132,6 +144,7 @@ func (a *App) Serve(ctx context.Context) error {
 		go func() { errc <- a.metricsS.Serve(a.metricsL) }()
 	}
 	go a.sweepSessions(ctx)
+	a.startLedgerWorker(ctx)
 	a.Logger.Info("serving", "url", a.URL(), "database", string(a.db.Dialect()))
 	select {
 	case err := <-errc:
@@ -174,6 +187,7 @@ func (a *App) Close() error {
 	if a.metricsL != nil {
 		a.metricsL.Close()
 	}
+	a.closeLedger()
 	if a.db != nil {
 		err := a.db.Close()
 		a.db = nil
@@ -188,6 +202,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&a.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&a.MetricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics; empty for none")
 	fs.StringVar(&a.PublicURL, "public-url", "", "URL people reach the platform at (default http://ADDR)")
+	fs.StringVar(&a.LogOrigin, "log-origin", "", "transparency log origin (default derived from --public-url, e.g. pallmall.example.org/log)")
 	fs.BoolVar(&a.Demo, "demo", false, "load demo organisations and accounts once, and print the demo logins")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	a.DB.register(fs)
