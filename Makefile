@@ -1,9 +1,34 @@
-# pallmall: see README.md. The two commands for a fresh machine are `make run` and `make test`.
+# pallmall: see README.md. The two commands for a fresh machine are
+# `make run` (the platform with demo data on SQLite) and `make test`.
 GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 
-.PHONY: run test build assets
+.PHONY: run test build lint vulncheck assets
 build:
-	$(GO) build -o bin/pallmall ./cmd/pallmall
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pallmall ./cmd/pallmall
+
+# Builds and serves the platform on http://127.0.0.1:8080 with demo data in
+# ./pallmall-data (SQLite). The demo logins are printed and kept in
+# ./pallmall-data/demo-logins.txt.
+run: build
+	./bin/pallmall serve --demo
+
+# Runs vet and every test: unit, storage (SQLite always; PostgreSQL too when
+# PALLMALL_TEST_DATABASE_URL is set) and browser tests (Debian's chromium).
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 12m ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+vulncheck:
+	$(GO) run $(GOVULNCHECK) ./...
 
 # Front-end assets: GOV.UK Frontend restyled for the Pall Mall Process.
 # Rebuilds web/assets/static/ (committed, so a plain `go install` needs no npm).
