@@ -1,0 +1,194 @@
+package meet_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pallmall/pallmall/meet"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+// smtpServer is a minimal SMTP server that accepts every message and keeps
+// it, enough to test the sender against the protocol net/smtp speaks.
+type smtpServer struct {
+	addr string
+	mu   sync.Mutex
+	got  []string // message data
+	rcpt []string
+}
+
+func startSMTP(t *testing.T) *smtpServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	s := &smtpServer{addr: l.Addr().String()}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *smtpServer) serve(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	say := func(l string) { io.WriteString(c, l+"\r\n") }
+	say("220 test ESMTP")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250 test")
+		case strings.HasPrefix(cmd, "MAIL FROM"):
+			say("250 ok")
+		case strings.HasPrefix(cmd, "RCPT TO"):
+			s.mu.Lock()
+			s.rcpt = append(s.rcpt, strings.TrimSpace(line[len("RCPT TO:"):]))
+			s.mu.Unlock()
+			say("250 ok")
+		case cmd == "DATA":
+			say("354 go ahead")
+			var data strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				data.WriteString(strings.TrimPrefix(l, "."))
+			}
+			s.mu.Lock()
+			s.got = append(s.got, data.String())
+			s.mu.Unlock()
+			say("250 queued")
+		case cmd == "QUIT":
+			say("221 bye")
+			return
+		default:
+			say("250 ok")
+		}
+	}
+}
+
+type failingMailer struct{}
+
+func (failingMailer) Send(context.Context, meet.Message) error {
+	return errors.New("connection refused")
+}
+
+func TestDeliverOutboxOverSMTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		m := f.create(t, f.meeting())
+		for _, o := range f.orgs[:2] {
+			if err := f.svc.Invite(ctx, f.secretariat, m.ID, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A failing server leaves the messages waiting, with the error.
+		if n, err := meet.DeliverOutbox(ctx, db, failingMailer{}, 10); n != 0 || err != nil {
+			t.Fatalf("DeliverOutbox(failing) = %d, %v; want 0, nil", n, err)
+		}
+		msgs, _ := f.svc.Outbox(ctx, f.secretariat, 0, 10)
+		if len(msgs) != 2 || msgs[0].Attempts != 1 || msgs[0].LastError == "" || !msgs[0].SentAt.IsZero() {
+			t.Fatalf("outbox after a failure = %+v, want 2 waiting with the error", msgs)
+		}
+
+		srv := startSMTP(t)
+		n, err := meet.DeliverOutbox(ctx, db, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10)
+		if err != nil || n != 2 {
+			t.Fatalf("DeliverOutbox = %d, %v; want 2, nil", n, err)
+		}
+		if n, _ := meet.DeliverOutbox(ctx, db, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10); n != 0 {
+			t.Errorf("DeliverOutbox again sent %d, want 0", n)
+		}
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		if len(srv.got) != 2 || srv.rcpt[0] != "<da@example.org>" {
+			t.Fatalf("server got %d messages for %v, want 2 starting with da@example.org", len(srv.got), srv.rcpt)
+		}
+		msg, err := mail.ReadMessage(strings.NewReader(srv.got[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil || subject != "[Pall Mall] Invitation: Intermediary meeting / Invitation : Réunion intermédiaire" {
+			t.Errorf("Subject = %q, %v", subject, err)
+		}
+		body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		for _, want := range []string{
+			"Dear Delegate Ruritania",
+			"Wednesday 10 June 2026, 09:00 BST", // 08:00 UTC on the venue's clock
+			"https://pallmall.example/meetings/",
+			"Votre organisation est invitée à Réunion intermédiaire",
+		} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("body lacks %q:\n%s", want, body)
+			}
+		}
+		msgs, _ = f.svc.Outbox(ctx, f.secretariat, 0, 10)
+		if msgs[0].SentAt.IsZero() || msgs[0].LastError != "" {
+			t.Errorf("outbox after sending = %+v, want sent", msgs[0])
+		}
+	})
+}
+
+func TestParticipantsCSV(t *testing.T) {
+	regs := []meet.Registration{
+		{OrganisationID: 1, Status: meet.Confirmed, Rank: 1, Interpretation: meet.IntoFrench, Participants: []meet.Participant{
+			{Name: "Ana", Head: true, Dietary: "vegetarian"}, {Name: "=HYPERLINK(\"x\")", AccessNeeds: "wheelchair"}}},
+		{OrganisationID: 2, Status: meet.Cancelled, Participants: []meet.Participant{{Name: "Gone", Head: true}}},
+	}
+	var buf bytes.Buffer
+	if err := meet.WriteParticipantsCSV(&buf, regs, func(id int64) string { return map[int64]string{1: "Ruritania"}[id] }); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"organisation", "status", "rank", "name", "job_title", "head_of_delegation", "interpretation", "dietary", "access_needs"},
+		{"Ruritania", "confirmed", "1", "Ana", "", "yes", "fr", "vegetarian", ""},
+		{"Ruritania", "confirmed", "1", "'=HYPERLINK(\"x\")", "", "no", "fr", "", "wheelchair"},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("CSV has %d rows, want %d: %v", len(rows), len(want), rows)
+	}
+	for i := range want {
+		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d = %v, want %v", i, rows[i], want[i])
+		}
+	}
+	var x bytes.Buffer
+	if err := meet.WriteParticipantsXLSX(&x, regs, func(int64) string { return "Ruritania" }); err != nil || !bytes.HasPrefix(x.Bytes(), []byte("PK")) {
+		t.Errorf("WriteParticipantsXLSX = %d bytes, %v; want a zip file", x.Len(), err)
+	}
+}
