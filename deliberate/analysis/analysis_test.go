@@ -249,10 +249,10 @@ func TestPropTests(t *testing.T) {
 		got  float64
 		want float64
 	}{
-		{"propTest(0, 0)", propTest(0, 0), 1},                               // 2·1·(1/1 − ½)
-		{"propTest(9, 9)", propTest(9, 9), 2 * math.Sqrt(10) * 0.5},         // all agree
-		{"propTest(4, 9)", propTest(4, 9), 2 * math.Sqrt(10) * (0.5 - 0.5)}, // half
-		{"twoPropTest(all, all)", twoPropTest(3, 3, 3, 3), 0},               // pooled share 1
+		{"propTest(0, 0)", propTest(0, 0), 1},                       // 2·1·(1/1 − ½)
+		{"propTest(9, 9)", propTest(9, 9), 2 * math.Sqrt(10) * 0.5}, // all agree
+		{"propTest(4, 9)", propTest(4, 9), 0},                       // half: 2·√10·(½ − ½)
+		{"twoPropTest(all, all)", twoPropTest(3, 3, 3, 3), 0},       // pooled share 1
 		{"twoPropTest(9/9, 0/9)", twoPropTest(9, 0, 9, 9), (1 - 0.1) / math.Sqrt(0.55*0.45*0.2)},
 	}
 	for _, tt := range tests {
