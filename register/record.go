@@ -87,6 +87,9 @@ var (
 	refRe = regexp.MustCompile(`^p?[1-9]\d{0,17}$`)
 	// ratingRe is one measure's rating in an assessment: "MEASURE: RATING".
 	ratingRe = regexp.MustCompile(`^[^:]{1,100}:\s*(met|partly_met|not_met|not_assessed)$`)
+	// indicatorRe is one technical indicator of an incident: a domain name,
+	// an IPv4 address or a SHA-256 file hash, with its type.
+	indicatorRe = regexp.MustCompile(`^(domain:[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|ipv4:(\d{1,3}\.){3}\d{1,3}|sha256:[0-9a-f]{64})$`)
 )
 
 // Validate checks d and normalises it: trims text, upper-cases country
@@ -242,6 +245,9 @@ func normalise(f Field, raw string) (string, string) {
 		}
 		s = joinList(items)
 	case List:
+		if f.Name == "indicators" {
+			s = strings.ToLower(s)
+		}
 		items := splitList(s)
 		for _, it := range items {
 			if len(it) > 200 {
@@ -249,6 +255,9 @@ func normalise(f Field, raw string) (string, string) {
 			}
 			if f.Name == "ratings" && !ratingRe.MatchString(it) {
 				return "", "register.error.rating"
+			}
+			if f.Name == "indicators" && !indicatorRe.MatchString(it) {
+				return "", "register.error.indicator"
 			}
 		}
 		if len(items) > 50 {

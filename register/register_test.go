@@ -1,11 +1,16 @@
 package register_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
@@ -233,6 +238,93 @@ func TestProposalWorkflow(t *testing.T) {
 		}
 		if got := ledger.Digest(canon); got != rc.RecordSHA256 || got != h[0].SHA256 {
 			t.Errorf("digest of canonical record = %s, log entry has %s, history %s", got, rc.RecordSHA256, h[0].SHA256)
+		}
+	})
+}
+
+func TestStatsAndSTIX(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		ids, err := f.svc.Publish(ctx, f.sec, []register.Draft{vendorDraft("Example One")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vendor := strconv.FormatInt(ids[0], 10)
+		product := register.Draft{Kind: register.Product, Name: "Example Implant", Confidence: register.Confirmed,
+			Fields:  map[string]string{"vendor": vendor, "product_class": "spyware_implant", "vectors": "zero_click; one_click", "cves": "CVE-2023-41064"},
+			Sources: []register.Source{{Ref: "https://lab.example.org/implant", Publisher: "Example Lab", Date: "2023"}}}
+		pids, err := f.svc.Publish(ctx, f.sec, []register.Draft{product})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc := incidentDraft(vendor)
+		inc.Fields["product"] = strconv.FormatInt(pids[0], 10)
+		inc.Fields["indicators"] = "domain:update-check.example; sha256:" + strings.Repeat("ab", 32)
+		inc2 := incidentDraft(vendor)
+		inc2.Fields["first_activity"], inc2.Fields["target_group"], inc2.Fields["vector"] = "2024-02", "lawyer", "one_click"
+		if _, err := f.svc.Publish(ctx, f.sec, []register.Draft{inc, inc2}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.svc.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(cs []register.Count) map[string]int {
+			m := map[string]int{}
+			for _, c := range cs {
+				m[c.Label] = c.N
+			}
+			return m
+		}
+		for _, tt := range []struct {
+			name      string
+			got, want map[string]int
+		}{
+			{"EntitiesByCountry", count(st.EntitiesByCountry), map[string]int{"FR": 1, "GB": 1}},
+			{"EntitiesByKind", count(st.EntitiesByKind), map[string]int{"vendor": 1}},
+			{"EntitiesByYear", count(st.EntitiesByYear), map[string]int{"2019": 1}},
+			{"IncidentsByYear", count(st.IncidentsByYear), map[string]int{"2023": 1, "2024": 1}},
+		} {
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+			}
+		}
+		if len(st.IncidentsByGroup) != 2 || st.IncidentsByGroup[0].Group != "journalist" || st.IncidentsByGroup[0].Counts[0].N != 1 || st.IncidentsByGroup[0].Counts[1].N != 0 {
+			t.Errorf("IncidentsByGroup = %+v, want journalist 2023: 1, 2024: 0 first", st.IncidentsByGroup)
+		}
+		// Each figure's filter finds the records behind it.
+		recs, _, err := f.svc.Search(ctx, st.IncidentsByVector[1].Counts[1].Filter)
+		if err != nil || len(recs) != 1 || recs[0].Get("vector") != "one_click" {
+			t.Errorf("Search(%+v) = %d records, %v; want the 2024 one-click incident", st.IncidentsByVector[1].Counts[1].Filter, len(recs), err)
+		}
+
+		var buf bytes.Buffer
+		if err := f.svc.ExportSTIX(ctx, &buf, "https://pallmall.example"); err != nil {
+			t.Fatal(err)
+		}
+		var bundle struct {
+			Type    string
+			Objects []map[string]any
+		}
+		if err := json.Unmarshal(buf.Bytes(), &bundle); err != nil {
+			t.Fatal(err)
+		}
+		types := map[string]int{}
+		for _, o := range bundle.Objects {
+			types[o["type"].(string)]++
+			if o["spec_version"] != "2.1" || !strings.HasPrefix(o["id"].(string), o["type"].(string)+"--") {
+				t.Errorf("STIX object %v lacks spec_version 2.1 or a typed id", o["id"])
+			}
+		}
+		want := map[string]int{"incident": 2, "malware": 1, "identity": 1, "vulnerability": 1, "indicator": 2, "relationship": 8}
+		if bundle.Type != "bundle" || !cmp.Equal(types, want) {
+			t.Errorf("STIX bundle %s has %v, want %v", bundle.Type, types, want)
+		}
+		for _, o := range bundle.Objects {
+			if o["type"] == "indicator" && !strings.HasPrefix(o["pattern"].(string), "[domain-name:value = 'update-check.example']") && !strings.HasPrefix(o["pattern"].(string), "[file:hashes.'SHA-256'") {
+				t.Errorf("indicator pattern = %v", o["pattern"])
+			}
 		}
 	})
 }

@@ -148,6 +148,7 @@ var schemas = map[Kind][]Field{
 		{Name: "product", Type: Ref, RefKinds: []Kind{Product}},
 		{Name: "vector", Type: Choice, Choices: Vectors},
 		{Name: "exploits", Type: CVEs},
+		{Name: "indicators", Type: List},
 		{Name: "outcome", Type: Choice, Required: true, Choices: []string{"attempted", "successful"}},
 		{Name: "first_activity", Type: Date, Required: true},
 		{Name: "last_activity", Type: Date},

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,21 +101,26 @@ func getRecord(ctx context.Context, q store.Querier, id int64) (Record, error) {
 // and removed ones are left out.
 func (s *Service) Records(ctx context.Context, ids []int64) (map[int64]Record, error) {
 	out := map[int64]Record{}
-	if len(ids) == 0 {
-		return out, nil
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		var ph []string
+		var args []any
+		for _, id := range chunk {
+			args = append(args, id)
+			ph = append(ph, "$"+strconv.Itoa(len(args)))
+		}
+		rows, err := s.DB.Query(ctx, `SELECT `+recordColumns+` FROM register_records WHERE NOT removed AND id IN (`+strings.Join(ph, ",")+`)`, args...)
+		recs, err := store.ScanAll(rows, err, func(r *sql.Rows) (Record, error) { return scanRecord(r) })
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			out[r.ID] = r
+		}
 	}
-	var ph []string
-	var args []any
-	for _, id := range ids {
-		args = append(args, id)
-		ph = append(ph, "$"+strconv.Itoa(len(args)))
-	}
-	rows, err := s.DB.Query(ctx, `SELECT `+recordColumns+` FROM register_records WHERE NOT removed AND id IN (`+strings.Join(ph, ",")+`)`, args...)
-	recs, err := store.ScanAll(rows, err, func(r *sql.Rows) (Record, error) { return scanRecord(r) })
-	for _, r := range recs {
-		out[r.ID] = r
-	}
-	return out, err
+	return out, nil
 }
 
 // Filter narrows a search of published records. Zero fields match
