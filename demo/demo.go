@@ -109,6 +109,9 @@ func Load(ctx context.Context, c Config) error {
 		}
 		out = append(out, l)
 	}
+	if err := loadDeclare(ctx, c, byName); err != nil {
+		return fmt.Errorf("declare demo: %w", err)
+	}
 	if _, err := c.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', $1)`, store.Now().Format(time.RFC3339)); err != nil {
 		return err
 	}
