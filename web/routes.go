@@ -22,6 +22,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /account", page(s.account))
 	mux.Handle("POST /account/tokens", page(s.createToken))
 	mux.Handle("POST /account/tokens/{id}/revoke", page(s.revokeToken))
+	mux.Handle("GET /account/two-step", page(s.twoStepForm))
+	mux.Handle("POST /account/two-step", page(s.setTwoStep))
+	mux.Handle("POST /account/two-step/remove", page(s.removeTwoStep))
 
 	mux.Handle("GET /admin/users", page(s.adminUsers))
 	mux.Handle("GET /admin/users/new", page(s.newUserForm))

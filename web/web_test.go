@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
@@ -379,5 +380,36 @@ func TestServerErrorShowsReferenceFromLog(t *testing.T) {
 	}
 	if strings.Contains(res.Body, "sql") || strings.Contains(res.Body, "closed") {
 		t.Error("500 page shows internal error text")
+	}
+}
+
+func TestAnyoneCanTurnOnTwoStep(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.signIn("analyst")
+	page := s.get(c, "/account/two-step")
+	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("no secret on the page")
+	}
+	res := s.post(c, "/account/two-step", url.Values{"secret": {m[1]}, "code": {"123456"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, m[1]) {
+		t.Errorf("wrong code = %d; the same secret should be shown again", res.StatusCode)
+	}
+	code, _ := auth.TOTPCode(m[1], time.Now())
+	if res := s.post(c, "/account/two-step", url.Values{"secret": {m[1]}, "code": {code}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("right code = %d", res.StatusCode)
+	}
+	if acc := s.get(c, "/account"); !strings.Contains(acc.Body, "Authenticator app set up") {
+		t.Error("account page does not show the second factor")
+	}
+	// The next sign-in asks for the code.
+	res = s.post(s.client(), "/sign-in", url.Values{"email": {"an@example.org"}, "password": {testPassword}})
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/sign-in/code") {
+		t.Errorf("sign-in after enabling TOTP went to %q", loc)
+	}
+	// The secretariat cannot turn theirs off.
+	sec := s.signIn("secretariat")
+	if res := s.post(sec, "/account/two-step/remove", nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("secretariat removing TOTP = %d, want 403", res.StatusCode)
 	}
 }
