@@ -222,3 +222,42 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Error("PostgreSQL demo organisations missing in French")
 	}
 }
+
+func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	a := &App{}
+	a.DB.dataDir = t.TempDir()
+	url, stop := startApp(t, a)
+	// Slow down one path so that a request is in flight during shutdown.
+	inner := a.server.Handler
+	started := make(chan struct{})
+	a.server.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/organisations" {
+			close(started)
+			time.Sleep(500 * time.Millisecond)
+		}
+		inner.ServeHTTP(w, r)
+	})
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := http.Get(url + "/organisations")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		done <- result{code: res.StatusCode}
+	}()
+	<-started
+	if err := stop(); err != nil {
+		t.Fatalf("Serve after shutdown = %v", err)
+	}
+	r := <-done
+	if r.err != nil || r.code != 200 {
+		t.Errorf("in-flight request = %d, %v; want 200", r.code, r.err)
+	}
+}
