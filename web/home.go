@@ -17,6 +17,11 @@ func (s *Server) staticPage(name string) func(http.ResponseWriter, *http.Request
 	}
 }
 
+// favicon answers browsers that ask for /favicon.ico whatever the page says.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, s.assets.URL("images/favicon.svg"), http.StatusMovedPermanently)
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -33,6 +33,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/organisations/new", page(s.createOrganisation))
 	mux.Handle("GET /admin/audit", page(s.auditLog))
 
+	mux.HandleFunc("GET /favicon.ico", s.favicon)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /assets/", s.assets)

@@ -55,6 +55,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	// A session this browser already had ends: one browser, one session.
+	if old := info(r).token; old != "" {
+		s.Auth.SignOut(r.Context(), old)
+	}
 	setSessionCookie(w, res.Token)
 	next := safeNext(r.PostForm.Get("next"), "/account")
 	if res.Next != auth.NextDone {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -411,5 +412,24 @@ func TestAnyoneCanTurnOnTwoStep(t *testing.T) {
 	sec := s.signIn("secretariat")
 	if res := s.post(sec, "/account/two-step/remove", nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("secretariat removing TOTP = %d, want 403", res.StatusCode)
+	}
+}
+
+func TestSignInEndsThePreviousSession(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.signIn("analyst")
+	var old string
+	u, _ := url.Parse(s.srv.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "__Host-pallmall_session" {
+			old = ck.Value
+		}
+	}
+	s.post(c, "/sign-in", url.Values{"email": {"pa@example.org"}, "password": {testPassword}})
+	if _, _, err := s.auth.Session(context.Background(), old); err == nil {
+		t.Error("the session from before the second sign-in is still valid")
+	}
+	if res := s.get(c, "/favicon.ico"); res.StatusCode != http.StatusMovedPermanently || !strings.HasPrefix(res.Header.Get("Location"), "/assets/images/favicon.") {
+		t.Errorf("/favicon.ico = %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
