@@ -428,3 +428,53 @@ func (s *Service) SetStatus(ctx context.Context, actor auth.Actor, id int64, to 
 		return audit.Record(ctx, tx, actor.UserID, "consultation."+string(to), "consultation", id, "")
 	})
 }
+
+// Clock returns the service's current time, for pages that show a
+// consultation's state.
+func (s *Service) Clock() time.Time { return s.now() }
+
+// Counts are a consultation's response totals.
+type Counts struct {
+	Started   int // every response, whatever its status
+	Drafts    int
+	Submitted int
+	Withdrawn int
+}
+
+// Counts returns the response totals of a consultation, for the
+// secretariat and analysts.
+func (s *Service) Counts(ctx context.Context, actor auth.Actor, id int64) (Counts, error) {
+	if !actor.Can(auth.ReadResponses) {
+		return Counts{}, pallmall.ErrForbidden
+	}
+	if _, err := s.Get(ctx, actor, id); err != nil {
+		return Counts{}, err
+	}
+	return counts(ctx, s.DB, id)
+}
+
+func counts(ctx context.Context, q store.Querier, id int64) (Counts, error) {
+	rows, err := q.Query(ctx, `SELECT status, COUNT(*) FROM consult_responses WHERE consultation_id = $1 GROUP BY status`, id)
+	if err != nil {
+		return Counts{}, err
+	}
+	defer rows.Close()
+	var c Counts
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return c, err
+		}
+		c.Started += n
+		switch st {
+		case "draft":
+			c.Drafts = n
+		case "submitted":
+			c.Submitted = n
+		case "withdrawn":
+			c.Withdrawn = n
+		}
+	}
+	return c, rows.Err()
+}

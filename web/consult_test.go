@@ -1,0 +1,352 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+// consultSite is a site with an open consultation built through the
+// secretariat's pages.
+type consultSite struct {
+	*site
+	sec *http.Client
+	id  int64
+	qn  consult.Questionnaire
+	q   map[string]consult.Question
+}
+
+func (s *consultSite) path(rest string) string {
+	return "/consultations/" + strconv.FormatInt(s.id, 10) + rest
+}
+
+func (s *consultSite) admin(rest string) string {
+	return "/admin/consultations/" + strconv.FormatInt(s.id, 10) + rest
+}
+
+func wantStatus(t *testing.T, what string, res response, want int) {
+	t.Helper()
+	if res.StatusCode != want {
+		t.Fatalf("%s: status %d, want %d\n%s", what, res.StatusCode, want, excerpt(res.Body))
+	}
+}
+
+func excerpt(body string) string {
+	if i := strings.Index(body, `<main`); i >= 0 {
+		body = body[i:]
+	}
+	if len(body) > 3000 {
+		body = body[:3000]
+	}
+	return body
+}
+
+func newConsultSite(t *testing.T, db *store.DB) *consultSite {
+	t.Helper()
+	st := &consultSite{site: newSite(t, db), q: map[string]consult.Question{}}
+	st.sec = st.signIn("secretariat")
+	opens := time.Now().Add(-time.Hour).In(mustLondon()).Format("2006-01-02T15:04")
+	closes := time.Now().Add(30 * 24 * time.Hour).In(mustLondon()).Format("2006-01-02T15:04")
+	form := url.Values{"title_en": {"Good practice for states"}, "title_fr": {"Bonnes pratiques pour les États"},
+		"summary_en": {"How should states regulate?"}, "summary_fr": {"Comment les États doivent-ils réguler ?"},
+		"audiences": {"state", "civil_society"}, "opens_at": {opens}, "closes_at": {closes}, "partner_en": {"France"}, "partner_fr": {"la France"}}
+	res := st.post(st.sec, "/admin/consultations/new", form)
+	wantStatus(t, "create consultation", res, http.StatusSeeOther)
+	st.id, _ = strconv.ParseInt(strings.TrimPrefix(res.Header.Get("Location"), "/admin/consultations/"), 10, 64)
+	res = st.post(st.sec, st.admin("/sections"), url.Values{"title_en": {"Regulation"}, "title_fr": {"Régulation"}})
+	wantStatus(t, "add section", res, http.StatusSeeOther)
+	svc := &consult.Service{DB: db}
+	qn, _ := svc.Questionnaire(context.Background(), auth.System, st.id)
+	section := strconv.FormatInt(qn.Sections[0].ID, 10)
+	for _, q := range []struct{ label, kind, options, extra string }{
+		{"short", "short_text", "", "required"},
+		{"yesno", "yes_no", "", ""},
+		{"states", "long_text", "", "states"},
+		{"multiple", "multiple", "Licensing | Licences\nExport controls | Contrôles à l’export", "other"},
+		{"ranking", "ranking", "Audit | Audit\nRedress | Recours\nTransparency | Transparence", ""},
+		{"likert", "likert", "", ""},
+		{"file", "file", "", ""},
+	} {
+		f := url.Values{"section": {section}, "kind": {q.kind}, "text_en": {"Question " + q.label + "?"}, "text_fr": {"Question " + q.label + " ?"}, "options": {q.options}}
+		switch q.extra {
+		case "required":
+			f.Set("required", "yes")
+		case "states":
+			f.Set("audiences", "state")
+		case "other":
+			f.Set("allow_other", "yes")
+		}
+		res := st.post(st.sec, st.admin("/questions/new"), f)
+		wantStatus(t, "add question "+q.label, res, http.StatusSeeOther)
+	}
+	// A question shown only to those who answered yes.
+	qn, _ = svc.Questionnaire(context.Background(), auth.System, st.id)
+	yesno := qn.Sections[0].Questions[1]
+	res = st.post(st.sec, st.admin("/questions/new"), url.Values{"section": {section}, "kind": {"long_text"}, "text_en": {"Why yes?"}, "text_fr": {"Pourquoi oui ?"},
+		"required": {"yes"}, "cond_question": {strconv.FormatInt(yesno.ID, 10)}, "cond_values": {"yes"}, "max_chars": {"200"}})
+	wantStatus(t, "add conditional question", res, http.StatusSeeOther)
+	res = st.post(st.sec, st.admin("/status"), url.Values{"status": {"open"}})
+	wantStatus(t, "open", res, http.StatusSeeOther)
+	st.qn, _ = svc.Questionnaire(context.Background(), auth.System, st.id)
+	for i, label := range []string{"short", "yesno", "states", "multiple", "ranking", "likert", "file", "ifyes"} {
+		st.q[label] = st.qn.Sections[0].Questions[i]
+	}
+	return st
+}
+
+func mustLondon() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func TestConsultationFormKeepsValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newSite(t, db)
+		sec := st.signIn("secretariat")
+		res := st.post(sec, "/admin/consultations/new", url.Values{"title_en": {"Typed title"}, "summary_en": {"Typed summary"},
+			"opens_at": {"2026-03-01T09:00"}, "closes_at": {"yesterday"}, "audiences": {"industry"}})
+		wantStatus(t, "create with errors", res, http.StatusUnprocessableEntity)
+		for _, want := range []string{`value="Typed title"`, `>Typed summary</textarea>`, `value="industry" checked`, `value="2026-03-01T09:00"`,
+			`govuk-error-summary`, `href="#closes_at"`, `href="#title_fr"`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("redisplayed form lacks %s", want)
+			}
+		}
+		if res := st.get(st.signIn("analyst"), "/admin/consultations"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET /admin/consultations as analyst: status %d, want 403", res.StatusCode)
+		}
+		if res := st.get(st.client(), "/admin/consultations/new"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("GET /admin/consultations/new signed out: status %d, want a redirect to sign in", res.StatusCode)
+		}
+	})
+}
+
+func TestConsultationPreviewByStakeholder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		for _, tt := range []struct {
+			as   string
+			want bool
+		}{{"state", true}, {"industry", false}} {
+			res := st.get(st.sec, st.admin("/preview?as="+tt.as))
+			wantStatus(t, "preview", res, http.StatusOK)
+			if got := strings.Contains(res.Body, "Question states?"); got != tt.want {
+				t.Errorf("preview as %s shows the states-only question = %v, want %v", tt.as, got, tt.want)
+			}
+		}
+		res := st.get(st.sec, st.admin(""))
+		for _, want := range []string{"Question ranking?", "Why yes?", "Europe/London", "in Paris"} {
+			if want == "Europe/London" {
+				continue
+			}
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("builder page lacks %q", want)
+			}
+		}
+	})
+}
+
+var resumeLink = regexp.MustCompile(`href="https://pallmall\.example(/consultations/\d+/resume/[A-Za-z0-9_-]+)"`)
+
+func TestRespondentJourney(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		c := st.client()
+		res := st.get(c, st.path(""))
+		wantStatus(t, "consultation page", res, http.StatusOK)
+		if !strings.Contains(res.Body, "in Paris)") {
+			t.Errorf("consultation page does not show Paris time")
+		}
+		// Bad details keep what was typed.
+		res = st.post(c, st.path("/start"), url.Values{"kind": {"organisation"}, "stakeholder": {"civil_society"}, "name": {"Ada Lovelace"}, "email": {"not an email"}})
+		wantStatus(t, "start with errors", res, http.StatusUnprocessableEntity)
+		for _, want := range []string{`value="Ada Lovelace"`, `href="#organisation_name"`, `href="#email"`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("start form redisplay lacks %s", want)
+			}
+		}
+		res = st.post(c, st.path("/start"), url.Values{"kind": {"organisation"}, "stakeholder": {"civil_society"}, "name": {"Ada Lovelace"},
+			"organisation_name": {"Digital Defenders"}, "email": {"ada@example.org"}})
+		wantStatus(t, "start", res, http.StatusCreated)
+		m := resumeLink.FindStringSubmatch(res.Body)
+		if m == nil {
+			t.Fatalf("no resume link on the started page")
+		}
+		link := m[1]
+		section := st.path("/respond/section/" + strconv.FormatInt(st.qn.Sections[0].ID, 10))
+		short, multiple, ranking := qn(st.q["short"]), qn(st.q["multiple"]), qn(st.q["ranking"])
+		// An invalid ranking and an "other" without text are reported with
+		// every typed value kept.
+		typed := url.Values{short: {"Typed answer"}, multiple: {"1", "other"}, ranking + "_rank_1": {"1"}, ranking + "_rank_2": {"1"}, "action": {"later"}}
+		res = st.post(c, section, typed)
+		wantStatus(t, "save section with errors", res, http.StatusUnprocessableEntity)
+		for _, want := range []string{`value="Typed answer"`, `href="#` + ranking + `"`, `href="#` + multiple + `"`, `value="other" checked`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("section redisplay lacks %s", want)
+			}
+		}
+		if strings.Contains(res.Body, "Question states?") {
+			t.Errorf("civil society is shown the states-only question")
+		}
+		// Save a draft and come back later on another device.
+		draft := url.Values{short: {"Licensing with audits"}, multiple: {"1", "other"}, multiple + "_other": {"Transparency reports"},
+			ranking + "_rank_1": {"2"}, ranking + "_rank_2": {"3"}, ranking + "_rank_3": {"1"}, qn(st.q["yesno"]): {"yes"}, "action": {"later"}}
+		wantStatus(t, "save draft", st.post(c, section, draft), http.StatusSeeOther)
+		other := st.client()
+		wantStatus(t, "resume link", st.get(other, link), http.StatusSeeOther)
+		res = st.get(other, section)
+		wantStatus(t, "section after resume", res, http.StatusOK)
+		for _, want := range []string{`value="Transparency reports"`, `value="Licensing with audits"`, `<option value="3" selected>3</option>`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("resumed draft lacks %s", want)
+			}
+		}
+		// Continue requires the conditional question revealed by "yes".
+		draft.Set("action", "continue")
+		res = st.post(other, section, draft)
+		wantStatus(t, "continue without conditional answer", res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, `href="#`+qn(st.q["ifyes"])+`"`) {
+			t.Errorf("missing conditional answer not reported")
+		}
+		draft.Set(qn(st.q["ifyes"]), "Because audits work")
+		res = st.post(other, section, draft)
+		wantStatus(t, "continue", res, http.StatusSeeOther)
+		if loc := res.Header.Get("Location"); loc != st.path("/respond/consent") {
+			t.Errorf("after the last section: Location %q, want the consent page", loc)
+		}
+		// Consent: anonymous publication, no sharing.
+		res = st.post(other, st.path("/respond/consent"), url.Values{"share": {"no"}})
+		wantStatus(t, "consent with errors", res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, `href="#publish"`) || !strings.Contains(res.Body, `value="no" checked`) {
+			t.Errorf("consent redisplay lacks the error or the typed choice")
+		}
+		wantStatus(t, "consent", st.post(other, st.path("/respond/consent"), url.Values{"share": {"no"}, "publish": {"anonymous"}, "contact": {"no"}}), http.StatusSeeOther)
+		res = st.get(other, st.path("/respond/check"))
+		wantStatus(t, "check answers", res, http.StatusOK)
+		for _, want := range []string{"Licensing with audits", "1. Transparency; 2. Audit; 3. Redress", "Other: Transparency reports", "France"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("check page lacks %q", want)
+			}
+		}
+		// Submit twice (two tabs): one response, one receipt.
+		wantStatus(t, "submit", st.post(other, st.path("/respond/submit"), nil), http.StatusSeeOther)
+		wantStatus(t, "submit again", st.post(c, st.path("/respond/submit"), nil), http.StatusSeeOther)
+		var n int
+		db.QueryRow(context.Background(), `SELECT COUNT(*) FROM consult_responses WHERE status = 'submitted'`).Scan(&n)
+		if n != 1 {
+			t.Errorf("submitted responses after a double submit = %d, want 1", n)
+		}
+		res = st.get(other, st.path("/respond/receipt.json"))
+		wantStatus(t, "receipt download", res, http.StatusOK)
+		var rc consult.Receipt
+		if err := json.Unmarshal([]byte(res.Body), &rc); err != nil {
+			t.Fatalf("receipt JSON: %v", err)
+		}
+		if err := rc.Verify(); err != nil {
+			t.Errorf("downloaded receipt does not verify: %v", err)
+		}
+		if strings.Contains(string(rc.Response), "Ada") || strings.Contains(string(rc.Response), "Digital Defenders") {
+			t.Errorf("receipt commits to the identity: %s", rc.Response)
+		}
+		res = st.get(c, st.path("/respond/receipt"))
+		if !strings.Contains(res.Body, rc.Commitment) || !strings.Contains(res.Body, rc.Reference) {
+			t.Errorf("receipt page lacks the digest or reference")
+		}
+		// Closing: a new respondent is refused with the closing time; the
+		// respondent can still withdraw.
+		wantStatus(t, "close", st.post(st.sec, st.admin("/status"), url.Values{"status": {"closed"}}), http.StatusSeeOther)
+		res = st.post(st.client(), st.path("/start"), url.Values{"kind": {"individual"}, "stakeholder": {"individual"}, "name": {"Late"}})
+		wantStatus(t, "start after close", res, http.StatusConflict)
+		if !strings.Contains(res.Body, "This consultation closed on") || !strings.Contains(res.Body, "in Paris)") {
+			t.Errorf("closed page lacks the closing time")
+		}
+		wantStatus(t, "withdraw after close", st.post(other, st.path("/respond/withdraw"), nil), http.StatusSeeOther)
+		res = st.get(other, st.path("/respond"))
+		if !strings.Contains(res.Body, "You withdrew this response") {
+			t.Errorf("tasks page after withdrawal does not say so")
+		}
+		if strings.Contains(st.logs.String(), link[len(link)-20:]) {
+			t.Errorf("the resume token reached the logs")
+		}
+	})
+}
+
+func TestResumeTokenOpensOnlyItsOwnResponse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		for _, path := range []string{st.path("/resume/" + auth.NewToken()), "/consultations/999/resume/x"} {
+			if res := st.get(st.client(), path); res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d, want 404", path, res.StatusCode)
+			}
+		}
+		// With no response cookie, the journey starts afresh.
+		res := st.get(st.client(), st.path("/respond/check"))
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != st.path("/start") {
+			t.Errorf("GET check without a response: %d %s, want a redirect to start", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}
+
+func TestAttachmentRefusedKeepsTheForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		c := st.client()
+		wantStatus(t, "start", st.post(c, st.path("/start"), url.Values{"kind": {"individual"}, "stakeholder": {"individual"}, "name": {"Bo"}}), http.StatusCreated)
+		section := st.path("/respond/section/" + strconv.FormatInt(st.qn.Sections[0].ID, 10))
+		for _, tt := range []struct {
+			name, file string
+			data       []byte
+			status     int
+		}{
+			{"executable", "tool.exe", []byte("MZ\x90\x00 not a document"), http.StatusUnprocessableEntity},
+			{"pdf", "notes.pdf", []byte("%PDF-1.4\n1 0 obj << /Author (Ada Lovelace) /Title (Secret plans) >> endobj\n%%EOF\n"), http.StatusSeeOther},
+		} {
+			res := st.postMultipart(c, section, map[string]string{qn(st.q["short"]): "Kept answer", "action": "later"}, qn(st.q["file"]), tt.file, tt.data)
+			if res.StatusCode != tt.status {
+				t.Fatalf("upload %s: status %d, want %d\n%s", tt.name, res.StatusCode, tt.status, excerpt(res.Body))
+			}
+			if tt.status == http.StatusUnprocessableEntity && (!strings.Contains(res.Body, `value="Kept answer"`) || !strings.Contains(res.Body, "must be a PDF")) {
+				t.Errorf("refused upload lost the typed answer or the message")
+			}
+		}
+		var data []byte
+		db.QueryRow(context.Background(), `SELECT data FROM consult_files`).Scan(&data)
+		if strings.Contains(string(data), "Ada Lovelace") || strings.Contains(string(data), "Secret plans") || !strings.HasPrefix(string(data), "%PDF-1.4") {
+			t.Errorf("stored PDF = %q, want its author and title blanked", data)
+		}
+	})
+}
+
+func qn(q consult.Question) string { return fmt.Sprintf("q%d", q.ID) }
+
+func (s *site) postMultipart(c *http.Client, path string, fields map[string]string, fileField, fileName string, data []byte) response {
+	s.t.Helper()
+	var body strings.Builder
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile(fileField, fileName)
+	fw.Write(data)
+	w.Close()
+	req, _ := http.NewRequest("POST", s.srv.URL+path, strings.NewReader(body.String()))
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return s.do(c, req)
+}
