@@ -559,3 +559,17 @@ func (s *Service) Registrations(ctx context.Context, actor auth.Actor, meetingID
 	}
 	return regs, nil
 }
+
+// WaitingPosition returns the place of organisation orgID's delegation on
+// a meeting's waiting list, from 1, or 0 if it is not waiting. Returns the
+// errors of Registration.
+func (s *Service) WaitingPosition(ctx context.Context, actor auth.Actor, meetingID, orgID int64) (int, error) {
+	reg, err := s.Registration(ctx, actor, meetingID, orgID)
+	if err != nil || reg.Status != Waitlisted {
+		return 0, err
+	}
+	var ahead int
+	err = s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM meeting_registrations WHERE meeting_id = $1 AND status = 'waitlisted'
+		AND (rank < $2 OR (rank = $2 AND id < $3))`, meetingID, reg.Rank, reg.ID).Scan(&ahead)
+	return ahead + 1, err
+}

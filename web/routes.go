@@ -70,6 +70,32 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// end consultations
 
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
+	// Meetings (issue 7): public pages and calendars, delegations'
+	// registration, and the secretariat's management and outbox.
+	mux.Handle("GET /meetings", page(s.meetList))
+	mux.Handle("GET /meetings/new", page(s.meetNewForm))
+	mux.Handle("POST /meetings/new", page(s.meetCreate))
+	mux.Handle("GET /meetings/{id}", page(s.meetPage))
+	mux.Handle("GET /meetings/{id}/calendar.ics", page(s.meetICS))
+	mux.Handle("GET /meetings/{id}/edit", page(s.meetEditForm))
+	mux.Handle("POST /meetings/{id}/edit", page(s.meetUpdate))
+	mux.Handle("POST /meetings/{id}/cancel", page(s.meetCancel))
+	mux.Handle("GET /meetings/{id}/delegations", page(s.meetDelegations))
+	mux.Handle("POST /meetings/{id}/invitations", page(s.meetInvite))
+	mux.Handle("GET /meetings/{id}/participants.csv", page(s.meetParticipantsExport("csv")))
+	mux.Handle("GET /meetings/{id}/participants.xlsx", page(s.meetParticipantsExport("xlsx")))
+	mux.Handle("GET /meetings/{id}/registration", page(s.meetRegistrationForm))
+	mux.Handle("POST /meetings/{id}/registration", page(s.meetRegister))
+	mux.Handle("POST /meetings/{id}/registration/cancel", page(s.meetCancelRegistration))
+	mux.Handle("GET /meetings/{id}/sessions/new", page(s.meetSessionForm))
+	mux.Handle("POST /meetings/{id}/sessions/new", page(s.meetAddSession))
+	mux.Handle("POST /meetings/{id}/sessions/{session}/delete", page(s.meetDeleteSession))
+	mux.Handle("GET /meetings/{id}/outcome", page(s.meetOutcomeForm))
+	mux.Handle("POST /meetings/{id}/outcome", page(s.meetPublishOutcome))
+	mux.Handle("GET /organisations/{id}/meetings.ics", page(s.meetOrganisationICS))
+	mux.Handle("GET /admin/outbox", page(s.meetOutbox))
+	mux.Handle("GET /admin/outbox/{id}", page(s.meetOutboxMessage))
+
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /assets/", s.assets)

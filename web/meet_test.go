@@ -1,0 +1,243 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/meet"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+// meetingForm is a valid new-meeting form in Paris time, starting in a
+// month, with registration open for three weeks.
+func meetingForm(title string, capacity string) url.Values {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	start := time.Now().In(paris).AddDate(0, 1, 0)
+	day := start.Format("2006-01-02")
+	return url.Values{
+		"title_en": {title}, "title_fr": {title + " (FR)"}, "description_en": {"First paragraph.\n\nSecond paragraph."}, "description_fr": {"Premier paragraphe."},
+		"kind": {"intermediary"}, "format": {"hybrid"}, "venue": {"Quai d'Orsay"}, "city": {"Paris"}, "time_zone": {"Europe/Paris"},
+		"starts_at": {day + "T09:30"}, "ends_at": {day + "T17:00"}, "registration_deadline": {time.Now().In(paris).AddDate(0, 0, 21).Format("2006-01-02T15:04")},
+		"capacity": {capacity}, "delegation_limit": {"3"}, "visibility": {"public"}, "chatham_house": {"yes"},
+	}
+}
+
+var meetingPath = regexp.MustCompile(`^/meetings/(\d+)$`)
+
+func (s *site) createMeeting(c *http.Client, form url.Values) string {
+	s.t.Helper()
+	res := s.post(c, "/meetings/new", form)
+	if res.StatusCode != http.StatusSeeOther || !meetingPath.MatchString(res.Header.Get("Location")) {
+		s.t.Fatalf("POST /meetings/new = %d, Location %q, want a redirect to the meeting\n%s", res.StatusCode, res.Header.Get("Location"), res.Body)
+	}
+	return res.Header.Get("Location")
+}
+
+func TestMeetingFormKeepsValuesAndShowsErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		c := s.signIn("secretariat")
+		form := meetingForm("Workshop on exploit markets", "40")
+		form.Set("title_fr", "")
+		form.Set("ends_at", form.Get("starts_at")[:10]+"T08:00")
+		form.Set("time_zone", "Mars/Olympus")
+		res := s.post(c, "/meetings/new", form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("POST /meetings/new with errors = %d, want 422", res.StatusCode)
+		}
+		for _, want := range []string{"govuk-error-summary", `href="#title_fr"`, `href="#time_zone"`, "Workshop on exploit markets", "Quai d&#39;Orsay"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("redisplayed form lacks %q", want)
+			}
+		}
+		if got := s.post(s.signIn("delegateA"), "/meetings/new", meetingForm("X", "4")); got.StatusCode != http.StatusForbidden {
+			t.Errorf("POST /meetings/new as a delegate = %d, want 403", got.StatusCode)
+		}
+	})
+}
+
+func TestMeetingEndToEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		sec := s.signIn("secretariat")
+		path := s.createMeeting(sec, meetingForm("Paris intermediary meeting", "4"))
+
+		// The secretariat invites both organisations.
+		res := s.post(sec, path+"/invitations", url.Values{"organisation": {strconvFormat(s.orgA.ID), strconvFormat(s.orgB.ID)}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST invitations = %d\n%s", res.StatusCode, res.Body)
+		}
+
+		// Delegate A registers three people, with French interpretation.
+		a := s.signIn("delegateA")
+		if res := s.get(a, path+"/registration"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `name="member2_name"`) || strings.Contains(res.Body, `name="member3_name"`) {
+			t.Fatalf("GET registration = %d, want a form with two member rows", res.StatusCode)
+		}
+		res = s.post(a, path+"/registration", url.Values{
+			"head_name": {"Ana Head"}, "head_job_title": {"Ambassador"}, "head_access": {"Step-free access please"},
+			"member1_name": {"Ben Member"}, "member1_dietary": {"Vegetarian"}, "member2_name": {"Cy Member"},
+			"interpretation": {"fr"},
+		})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST registration (A) = %d\n%s", res.StatusCode, res.Body)
+		}
+		if res := s.get(a, path); !strings.Contains(res.Body, "is confirmed") || !strings.Contains(res.Body, "Into French") {
+			t.Errorf("meeting page for A does not show the confirmed delegation with French interpretation")
+		}
+
+		// Delegate B tries four people: refused, values kept.
+		b := s.signIn("delegateB")
+		over := url.Values{"head_name": {"Dee"}, "member1_name": {"Eve"}, "member2_name": {"Fay"}, "member3_name": {"Gus"}, "interpretation": {"none"}}
+		res = s.post(b, path+"/registration", over)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Too many people") || !strings.Contains(res.Body, `value="Fay"`) {
+			t.Errorf("POST registration beyond the limit = %d, want 422 with the error and the names kept", res.StatusCode)
+		}
+		// Two people do not fit in the one place left: the waiting list.
+		res = s.post(b, path+"/registration", url.Values{"head_name": {"Dee"}, "member1_name": {"Eve"}, "interpretation": {"none"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST registration (B) = %d\n%s", res.StatusCode, res.Body)
+		}
+		if res := s.get(b, path); !strings.Contains(res.Body, "number 1 on the waiting list") {
+			t.Errorf("meeting page for B does not show its place on the waiting list")
+		}
+
+		// Needs are for the secretariat only.
+		res = s.get(sec, path+"/delegations")
+		for _, want := range []string{"Step-free access please", "Vegetarian", "Waiting list", "Into French"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("delegations page lacks %q", want)
+			}
+		}
+		if res := s.get(a, path+"/delegations"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET delegations as a delegate = %d, want 403", res.StatusCode)
+		}
+		res = s.get(sec, path+"/participants.csv")
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.Contains(res.Body, "Step-free access please") || !strings.Contains(res.Body, "Dee") {
+			t.Errorf("participants.csv = %d %q:\n%s", res.StatusCode, res.Header.Get("Content-Type"), res.Body)
+		}
+		if res := s.get(sec, path+"/participants.xlsx"); res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Body, "PK") {
+			t.Errorf("participants.xlsx = %d, want a workbook", res.StatusCode)
+		}
+		for _, c := range []*http.Client{s.client(), a, b} {
+			if res := s.get(c, path); strings.Contains(res.Body, "Step-free") || strings.Contains(res.Body, "Vegetarian") {
+				t.Errorf("meeting page shows needs to someone other than the secretariat")
+			}
+		}
+		if res := s.get(b, path+"/participants.csv"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("participants.csv as a delegate = %d, want 403", res.StatusCode)
+		}
+
+		// A cancels: B moves up from the waiting list.
+		if res := s.post(a, path+"/registration/cancel", url.Values{}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST cancel = %d", res.StatusCode)
+		}
+		if res := s.get(b, path); !strings.Contains(res.Body, "Your delegation of 2 is confirmed") {
+			t.Errorf("after A cancelled, B is not confirmed")
+		}
+
+		// The outcome, with an endorsement made at the meeting.
+		res = s.post(sec, path+"/outcome", url.Values{"summary_en": {"The chair thanked delegations."}, "summary_fr": {"La présidence a remercié les délégations."},
+			"adopted_en": {"Code of Practice for States"}, "adopted_fr": {"Code de bonnes pratiques pour les États"}, "endorsed": {strconvFormat(s.orgA.ID)}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST outcome = %d\n%s", res.StatusCode, res.Body)
+		}
+		public := s.get(s.client(), path+"?lang=fr")
+		for _, want := range []string{"La présidence a remercié les délégations.", "Code de bonnes pratiques pour les États", "Ruritanie", "Premier paragraphe."} {
+			if !strings.Contains(public.Body, want) {
+				t.Errorf("public meeting page (fr) lacks %q", want)
+			}
+		}
+
+		// The calendar file parses, at 09:30 Paris time.
+		res = s.get(s.client(), path+"/calendar.ics")
+		if res.Header.Get("Content-Type") != "text/calendar; charset=utf-8" {
+			t.Errorf("calendar.ics Content-Type = %q", res.Header.Get("Content-Type"))
+		}
+		cal, err := ical.NewDecoder(strings.NewReader(res.Body)).Decode()
+		if err != nil || len(cal.Events()) != 1 {
+			t.Fatalf("calendar.ics does not parse to one event: %v\n%s", err, res.Body)
+		}
+		start, err := cal.Events()[0].DateTimeStart(nil)
+		if paris, _ := time.LoadLocation("Europe/Paris"); err != nil || start.In(paris).Format("15:04") != "09:30" {
+			t.Errorf("DTSTART = %s, %v; want 09:30 in Paris", start, err)
+		}
+		feed := s.get(s.client(), "/organisations/"+strconvFormat(s.orgA.ID)+"/meetings.ics")
+		if fc, err := ical.NewDecoder(strings.NewReader(feed.Body)).Decode(); err != nil || len(fc.Events()) != 1 {
+			t.Errorf("organisation feed = %v, want one event", err)
+		}
+
+		// Every step wrote an email the secretariat can read.
+		res = s.get(sec, "/admin/outbox")
+		for _, want := range []string{"Invitation: Paris intermediary meeting", "On the waiting list", "Places confirmed", "Registration cancelled", "a@example.org", "b@example.org"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("outbox lacks %q", want)
+			}
+		}
+		m := regexp.MustCompile(`href="(/admin/outbox/\d+)"`).FindStringSubmatch(res.Body)
+		if m == nil {
+			t.Fatal("no message link in the outbox")
+		}
+		if res := s.get(sec, m[1]); !strings.Contains(res.Body, "https://pallmall.example"+path) {
+			t.Errorf("outbox message does not link to the meeting")
+		}
+		if res := s.get(a, "/admin/outbox"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET /admin/outbox as a delegate = %d, want 403", res.StatusCode)
+		}
+	})
+}
+
+func TestMeetingRegistrationRefusals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		sec := s.signIn("secretariat")
+		b := s.signIn("delegateB")
+		// Only A is invited: B is told clearly, before and after typing.
+		path := s.createMeeting(sec, meetingForm("Invited meeting", "10"))
+		s.post(sec, path+"/invitations", url.Values{"organisation": {strconvFormat(s.orgA.ID)}})
+		if res := s.get(b, path+"/registration"); res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, "not invited to this meeting") {
+			t.Errorf("GET registration uninvited = %d, want 403 with the reason", res.StatusCode)
+		}
+		if res := s.post(b, path+"/registration", url.Values{"head_name": {"Dee"}}); res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, "not invited to this meeting") {
+			t.Errorf("POST registration uninvited = %d, want 403 with the reason", res.StatusCode)
+		}
+		// The deadline has passed.
+		form := meetingForm("Late meeting", "10")
+		form.Set("registration_deadline", time.Now().Add(-time.Hour).In(mustLoad("Europe/Paris")).Format("2006-01-02T15:04"))
+		late := s.createMeeting(sec, form)
+		s.post(sec, late+"/invitations", url.Values{"organisation": {strconvFormat(s.orgB.ID)}})
+		if res := s.post(b, late+"/registration", url.Values{"head_name": {"Dee"}, "interpretation": {"none"}}); res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "deadline has passed") || !strings.Contains(res.Body, `value="Dee"`) {
+			t.Errorf("POST registration after the deadline = %d, want 409 with the reason and the name kept", res.StatusCode)
+		}
+		// An invited-only meeting does not exist for the public.
+		hidden := meetingForm("Hidden meeting", "10")
+		hidden.Set("visibility", "invited")
+		hp := s.createMeeting(sec, hidden)
+		if res := s.get(s.client(), hp); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET invited-only meeting as the public = %d, want 404", res.StatusCode)
+		}
+		if res := s.get(s.client(), "/meetings"); strings.Contains(res.Body, "Hidden meeting") || !strings.Contains(res.Body, "Late meeting") {
+			t.Errorf("public meetings list shows the hidden meeting, or not the public ones")
+		}
+	})
+}
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+var _ = context.Background
+var _ = auth.Secretariat
+var _ = meet.Confirmed
