@@ -43,6 +43,11 @@ func Routes() []Route {
 		{"GET", "/api/v1/organisations/{id}", (*Server).getOrganisation},
 		{"GET", "/api/v1/users", (*Server).listUsers},
 		{"GET", "/api/v1/audit", (*Server).listAudit},
+		// Meetings (issue 7): public meetings need no token.
+		{"GET", "/api/v1/meetings", (*Server).listMeetings},
+		{"GET", "/api/v1/meetings/{id}", (*Server).getMeeting},
+		{"POST", "/api/v1/meetings/{id}/registrations", (*Server).createRegistration},
+
 	}
 }
 

@@ -355,18 +355,19 @@ type Filter struct {
 	OrganisationID int64
 	After          int64 // cursor: only meetings with a larger id
 	Limit          int
+	// ByID orders by id instead of start time, for cursor pagination.
+	ByID bool
 }
 
-// Meetings lists the meetings actor may see, by start time (then id), with
-// the filter applied. Cursor pagination (After) orders by id instead, for
-// the API.
+// Meetings lists the meetings actor may see, by start time (then id) or
+// by id, with the filter applied.
 func (s *Service) Meetings(ctx context.Context, actor auth.Actor, f Filter) ([]Meeting, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
 	order := "starts_at, id"
-	if f.After > 0 {
+	if f.ByID {
 		order = "id"
 	}
 	secretariat := actor.Is(auth.Secretariat)
