@@ -1,0 +1,179 @@
+package consult_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+func TestKappa(t *testing.T) {
+	tests := []struct {
+		a, b, c, d int
+		want       float64
+	}{
+		{20, 5, 10, 15, 0.4},       // the textbook example: po 0.7, pe 0.5
+		{10, 0, 0, 10, 1},          // perfect agreement
+		{0, 10, 10, 0, -1},         // perfect disagreement
+		{45, 15, 25, 15, 0.130435}, // po 0.6, pe 0.54
+		{0, 0, 0, 0, 1},
+	}
+	for _, tt := range tests {
+		if got := consult.Kappa(tt.a, tt.b, tt.c, tt.d); math.Abs(got-tt.want) > 1e-5 {
+			t.Errorf("Kappa(%d, %d, %d, %d) = %.6f, want %.6f", tt.a, tt.b, tt.c, tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestLikertSplit(t *testing.T) {
+	neg, neu, pos := consult.LikertSplit(5)
+	if len(neg) != 2 || len(neu) != 1 || neu[0] != 2 || len(pos) != 2 {
+		t.Errorf("LikertSplit(5) = %v %v %v, want [0 1] [2] [3 4]", neg, neu, pos)
+	}
+	neg, neu, pos = consult.LikertSplit(4)
+	if len(neg) != 2 || len(neu) != 0 || len(pos) != 2 {
+		t.Errorf("LikertSplit(4) = %v %v %v, want [0 1] [] [2 3]", neg, neu, pos)
+	}
+}
+
+// submit starts and submits a response with the given answers.
+func (f *fixture) submit(t *testing.T, about consult.About, answers map[int64]consult.Answer, share bool, publish consult.Publish) string {
+	t.Helper()
+	ctx := context.Background()
+	_, token, err := f.svc.Start(ctx, f.c.ID, about)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if err := f.svc.SaveAnswers(ctx, f.c.ID, token, f.sec.ID, answers, true); err != nil {
+		t.Fatalf("SaveAnswers: %v", err)
+	}
+	b := share
+	no := false
+	if err := f.svc.SetConsent(ctx, f.c.ID, token, "en", &b, &no, publish); err != nil {
+		t.Fatalf("SetConsent: %v", err)
+	}
+	if _, err := f.svc.Submit(ctx, f.c.ID, token); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	return token
+}
+
+func TestAnalysisCodingAndRedaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		state := consult.About{Kind: consult.AsOrganisation, Stakeholder: consult.State, Name: "Delegate", OrganisationName: "Ruritania", Country: "RR"}
+		f.submit(t, state, map[int64]consult.Answer{f.q["short"].ID: {Text: "Export licensing works"}, f.q["states"].ID: {Text: "We license vendors"},
+			f.q["likert"].ID: {Choices: []string{"5"}}, f.q["single"].ID: {Choices: []string{"1"}}}, true, consult.PublishNamed)
+		f.submit(t, civil(), map[int64]consult.Answer{f.q["short"].ID: {Text: "Spyware hurts journalists; call Ada on 0123"},
+			f.q["likert"].ID: {Choices: []string{"1"}}, f.q["single"].ID: {Choices: []string{"1"}}}, false, consult.PublishAnonymous)
+		f.submit(t, civil(), map[int64]consult.Answer{f.q["short"].ID: {Text: "Licensing is weak"}, f.q["likert"].ID: {Choices: []string{"2"}}}, false, consult.PublishNone)
+
+		if _, err := f.svc.Analyse(ctx, public, f.c.ID); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("Analyse as public = %v, want ErrForbidden", err)
+		}
+		d, err := f.svc.Analyse(ctx, analyst, f.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Counts.Submitted != 3 || d.ByStakeholder[0].N != 1 || len(d.ByCountry) != 1 || d.ByCountry[0].Key != "RR" {
+			t.Errorf("dashboard counts = %+v by %v in %v, want 3 submitted, 1 state from RR", d.Counts, d.ByStakeholder, d.ByCountry)
+		}
+		for _, q := range d.Questions {
+			switch q.Q.ID {
+			case f.q["states"].ID:
+				if q.Shown != 1 || q.Answered != 1 {
+					t.Errorf("states-only question shown %d answered %d, want 1 and 1", q.Shown, q.Answered)
+				}
+			case f.q["single"].ID:
+				if q.Shown != 3 || q.Answered != 2 || q.Options[0].N != 2 || q.Options[0].ByStakeholder[consult.CivilSociety] != 1 {
+					t.Errorf("single choice stats = %+v, want 2 of 3 answered, option 1 twice", q)
+				}
+			case f.q["likert"].ID:
+				if q.Options[0].N != 1 || q.Options[1].N != 1 || q.Options[4].N != 1 {
+					t.Errorf("likert counts = %+v", q.Options)
+				}
+			}
+		}
+		// Full-text search on both databases.
+		texts, err := f.svc.Texts(ctx, analyst, f.c.ID, consult.TextFilter{Search: "licensing"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(texts) != 2 {
+			t.Errorf("Texts(search licensing) = %d answers, want 2: %+v", len(texts), texts)
+		}
+		texts, _ = f.svc.Texts(ctx, analyst, f.c.ID, consult.TextFilter{Stakeholder: consult.CivilSociety, QuestionID: f.q["short"].ID})
+		if len(texts) != 2 {
+			t.Fatalf("Texts(civil society, short) = %d, want 2", len(texts))
+		}
+		spyware := texts[0]
+		// Redaction: analysts and exports see the passage replaced; the
+		// secretariat keeps the original.
+		if err := f.svc.Redact(ctx, analyst, f.c.ID, spyware.ResponseID, spyware.QuestionID, "call Ada on 0123", ""); fieldErrors(err)["reason"] == "" {
+			t.Errorf("Redact without reason = %v, want a reason required", err)
+		}
+		if err := f.svc.Redact(ctx, analyst, f.c.ID, spyware.ResponseID, spyware.QuestionID, "not in the text", "x"); fieldErrors(err)["passage"] == "" {
+			t.Errorf("Redact(absent passage) = %v, want an error", err)
+		}
+		if err := f.svc.Redact(ctx, analyst, f.c.ID, spyware.ResponseID, spyware.QuestionID, "call Ada on 0123", "personal data"); err != nil {
+			t.Fatal(err)
+		}
+		texts, _ = f.svc.Texts(ctx, analyst, f.c.ID, consult.TextFilter{Search: "spyware"})
+		if len(texts) != 1 || texts[0].Text != "Spyware hurts journalists; [redacted]" || texts[0].Original != "" {
+			t.Errorf("analyst reads %+v, want the passage redacted and no original", texts)
+		}
+		texts, _ = f.svc.Texts(ctx, secretariat, f.c.ID, consult.TextFilter{Search: "spyware"})
+		if len(texts) != 1 || texts[0].Original != "Spyware hurts journalists; call Ada on 0123" {
+			t.Errorf("secretariat reads %+v, want the original kept", texts)
+		}
+		// Two coders code independently; agreement is Cohen's kappa.
+		harm, _ := f.svc.AddCode(ctx, analyst, f.c.ID, "Harm to journalists", "")
+		lic, _ := f.svc.AddCode(ctx, analyst, f.c.ID, "Licensing", "")
+		if _, err := f.svc.AddCode(ctx, analyst, f.c.ID, "licensing", ""); fieldErrors(err)["label"] != "consult.error.code_exists" {
+			t.Errorf("AddCode(duplicate) = %v, want code_exists", err)
+		}
+		second := auth.Actor{UserID: 3, Role: auth.Analyst}
+		all, _ := f.svc.Texts(ctx, analyst, f.c.ID, consult.TextFilter{QuestionID: f.q["short"].ID})
+		for i, tx := range all {
+			first := []int64{lic.ID}
+			other := []int64{lic.ID}
+			if i == 1 {
+				first, other = []int64{harm.ID}, []int64{harm.ID, lic.ID}
+			}
+			if err := f.svc.SetCodes(ctx, analyst, f.c.ID, tx.ResponseID, tx.QuestionID, first); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.SetCodes(ctx, second, f.c.ID, tx.ResponseID, tx.QuestionID, other); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := f.svc.Coding(ctx, analyst, f.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Agreements) != 1 || rep.Agreements[0].Units != 3 {
+			t.Fatalf("agreements = %+v, want one pair over 3 answers", rep.Agreements)
+		}
+		ag := rep.Agreements[0]
+		// Harm: both yes once, both no twice: kappa 1. Licensing: both yes
+		// twice, second only once: po 2/3, pe 1·(2/3)+0 → 0.
+		if ag.ByCode[harm.ID] != 1 || math.Abs(ag.ByCode[lic.ID]) > 1e-9 {
+			t.Errorf("kappa by code = %v, want harm 1 and licensing 0", ag.ByCode)
+		}
+		for _, th := range rep.Themes {
+			if th.Code.ID == lic.ID && (th.N != 3 || th.ByStakeholder[consult.CivilSociety] != 2) {
+				t.Errorf("licensing theme = %+v, want 3 answers, 2 from civil society", th)
+			}
+		}
+		if err := f.svc.SetCodes(ctx, public, f.c.ID, all[0].ResponseID, all[0].QuestionID, nil); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("SetCodes as public = %v, want ErrForbidden", err)
+		}
+	})
+}
