@@ -1,0 +1,141 @@
+package deliberate
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pallmall/pallmall/store"
+)
+
+// Runner re-analyses deliberations in the background as votes arrive.
+// It polls the deliberations' change counts (one cheap query), and once a
+// deliberation's count has been still for Quiet, or MaxWait has passed
+// since it first changed, runs Analyse for it in a goroutine of its own,
+// warm-started from the stored state. Voting never waits for it: votes
+// only bump the change count.
+type Runner struct {
+	Service *Service
+	Logger  *slog.Logger
+	// Poll is how often change counts are read; default 1s.
+	Poll time.Duration
+	// Quiet is how long a deliberation must go without changes before it
+	// is re-analysed (the debounce); default 2s.
+	Quiet time.Duration
+	// MaxWait bounds the wait under a steady stream of votes; default 15s.
+	MaxWait time.Duration
+	// Parallel bounds how many analyses run at once; default 1, since an
+	// analysis already uses every core.
+	Parallel int
+}
+
+type pending struct {
+	changes         int64
+	first, lastSeen time.Time
+}
+
+// Run polls until ctx is cancelled, then waits for running analyses.
+func (r *Runner) Run(ctx context.Context) {
+	poll, quiet, maxWait := r.Poll, r.Quiet, r.MaxWait
+	if poll <= 0 {
+		poll = time.Second
+	}
+	if quiet <= 0 {
+		quiet = 2 * time.Second
+	}
+	if maxWait <= 0 {
+		maxWait = 15 * time.Second
+	}
+	par := r.Parallel
+	if par <= 0 {
+		par = 1
+	}
+	logger := r.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var mu sync.Mutex
+	running := map[int64]bool{}
+	waiting := map[int64]*pending{}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		stale, err := r.stale(ctx)
+		if err != nil && ctx.Err() == nil {
+			logger.Warn("deliberation analysis: read change counts", "error", err.Error())
+		}
+		now := time.Now()
+		for id, changes := range stale {
+			p := waiting[id]
+			if p == nil {
+				p = &pending{changes: changes, first: now, lastSeen: now}
+				waiting[id] = p
+			} else if p.changes != changes {
+				p.changes, p.lastSeen = changes, now
+			}
+			mu.Lock()
+			busy := running[id]
+			mu.Unlock()
+			if busy || (now.Sub(p.lastSeen) < quiet && now.Sub(p.first) < maxWait) {
+				continue
+			}
+			delete(waiting, id)
+			mu.Lock()
+			running[id] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func(id int64) {
+				defer wg.Done()
+				defer func() { mu.Lock(); delete(running, id); mu.Unlock() }()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				defer func() { <-sem }()
+				a, err := r.Service.Analyse(ctx, id)
+				if err != nil {
+					if ctx.Err() == nil {
+						logger.Warn("deliberation analysis failed", "deliberation", id, "error", err.Error())
+					}
+					return
+				}
+				logger.Info("deliberation analysed", "deliberation", id, "votes", a.Votes, "k", a.Result.K, "duration", a.Duration)
+			}(id)
+		}
+		for id := range waiting {
+			if _, ok := stale[id]; !ok {
+				delete(waiting, id)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// stale returns the change counts of deliberations whose stored analysis
+// is missing or older than their current count.
+func (r *Runner) stale(ctx context.Context) (map[int64]int64, error) {
+	rows, err := r.Service.DB.Query(ctx, `SELECT d.id, d.changes FROM deliberations d
+		LEFT JOIN deliberation_analyses a ON a.deliberation_id = d.id
+		WHERE d.status <> 'draft' AND (a.changes IS NULL OR a.changes < d.changes)`)
+	type idc struct{ id, changes int64 }
+	list, err := store.ScanAll(rows, err, func(r *sql.Rows) (idc, error) {
+		var x idc
+		err := r.Scan(&x.id, &x.changes)
+		return x, err
+	})
+	out := make(map[int64]int64, len(list))
+	for _, x := range list {
+		out[x.id] = x.changes
+	}
+	return out, err
+}
