@@ -118,6 +118,31 @@ func URL(t testing.TB) string {
 	return u.String()
 }
 
+// DatabaseURL creates a whole PostgreSQL database of its own, dropped when
+// the test ends, for tests that need one (a pg_dump of a database holds
+// every schema in it). It requires Main and EnvURL.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvURL)
+	if base == "" || !mainCalled {
+		t.Fatalf("storetest.DatabaseURL needs %s and Main", EnvURL)
+	}
+	name := "pallmall_test_" + randomHex(6)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	return withDatabase(base, name)
+}
+
 func open(t testing.TB, cfg store.Config) *store.DB {
 	t.Helper()
 	ctx := context.Background()
