@@ -112,6 +112,11 @@ func Load(ctx context.Context, c Config) error {
 	if err := loadDeclare(ctx, c, byName); err != nil {
 		return fmt.Errorf("declare demo: %w", err)
 	}
+	// Meetings (issue 7): after declare, whose endorsements they link.
+	if err := loadMeetings(ctx, c, byName); err != nil {
+		return fmt.Errorf("meetings demo: %w", err)
+	}
+
 	if _, err := c.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', $1)`, store.Now().Format(time.RFC3339)); err != nil {
 		return err
 	}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pallmall/pallmall/meet"
+)
+
+// runMeetingsSendMail delivers the meetings' email outbox through an SMTP
+// server, once or every --every. Without --smtp-addr nothing is sent: the
+// messages stay in the outbox, where the secretariat reads them at
+// /admin/outbox (the development and test set-up).
+func runMeetingsSendMail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("meetings send-mail", stderr)
+	var d dbFlags
+	d.register(fs)
+	addr := fs.String("smtp-addr", "", "SMTP server host:port (required), such as smtp.example.org:587")
+	from := fs.String("smtp-from", "", "sender address (required), such as meetings@pallmall.example")
+	user := fs.String("smtp-user", "", "SMTP user name, if the server wants one (sent only over TLS)")
+	pass := fs.String("smtp-password", "", "SMTP password; prefer the environment variable to the flag")
+	every := fs.Duration("every", 0, "keep running and deliver at this interval, such as 1m; 0 delivers once and stops")
+	limit := fs.Int("limit", 100, "most messages to send per round")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *addr == "" || *from == "" {
+		return usageError{"--smtp-addr and --smtp-from are required (or PALLMALL_SMTP_ADDR and PALLMALL_SMTP_FROM)"}
+	}
+	db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	mailer := meet.SMTPMailer{Addr: *addr, From: *from, Username: *user, Password: *pass}
+	for {
+		n, err := meet.DeliverOutbox(ctx, db, mailer, *limit)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s sent %d message(s)\n", time.Now().UTC().Format(time.RFC3339), n)
+		if *every <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*every):
+		}
+	}
+}
