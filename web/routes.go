@@ -69,6 +69,27 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /consultations/{id}/respond/withdraw", page(s.withRespondent(s.consultWithdraw)))
 	// end consultations
 
+	// Market oversight register (issue 6): public browse, records,
+	// statistics, changes and exports; proposals, review and import.
+	mux.Handle("GET /register", page(s.registerBrowse))
+	mux.Handle("GET /register/records/{id}", page(s.registerRecord))
+	mux.Handle("GET /register/records/{id}/versions/{version}", page(s.registerCanonical))
+	mux.Handle("GET /register/stats", page(s.registerStats))
+	mux.Handle("GET /register/changes", page(s.registerChanges))
+	mux.Handle("GET /register/export.csv", page(s.registerExport("csv")))
+	mux.Handle("GET /register/export.json", page(s.registerExport("json")))
+	mux.Handle("GET /register/incidents.stix.json", page(s.registerExport("stix")))
+	mux.Handle("GET /register/propose", page(s.registerProposeForm))
+	mux.Handle("POST /register/propose", page(s.registerPropose))
+	mux.Handle("GET /register/proposals", page(s.registerProposals))
+	mux.Handle("GET /register/proposals/{id}", page(s.registerProposal))
+	mux.Handle("POST /register/proposals/{id}/decide", page(s.registerDecide))
+	mux.Handle("GET /register/proposals/{id}/revise", page(s.registerReviseForm))
+	mux.Handle("POST /register/proposals/{id}/revise", page(s.registerRevise))
+	mux.Handle("GET /register/import", page(s.registerImportForm))
+	mux.Handle("POST /register/import", page(s.registerImport))
+	// end register
+
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
 	// Meetings (issue 7): public pages and calendars, delegations'
 	// registration, and the secretariat's management and outbox.
