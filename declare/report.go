@@ -71,6 +71,14 @@ func (r Report) Item(n string) (ReportItem, bool) {
 	return ReportItem{}, false
 }
 
+// ItemFor returns the item for measure n, or nil (for templates).
+func (r Report) ItemFor(n string) *ReportItem {
+	if it, ok := r.Item(n); ok {
+		return &it
+	}
+	return nil
+}
+
 type reportDoc struct {
 	Type            string       `json:"type"`
 	Framework       string       `json:"framework"`

@@ -90,6 +90,34 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /register/import", page(s.registerImport))
 	// end register
 
+	// Frameworks, endorsements, reports and the transparency log (issue 4).
+	mux.Handle("GET /transparency", page(s.declareTransparency))
+	mux.Handle("GET /transparency/verifier.key", page(s.declareVerifierKey))
+	mux.Handle("GET /frameworks", page(s.declareFrameworks))
+	mux.Handle("GET /frameworks/signing-key", page(s.declareSigningKeyForm))
+	mux.Handle("POST /frameworks/signing-key", page(s.declareSaveSigningKey))
+	mux.Handle("GET /frameworks/{id}", page(s.declareFramework))
+	mux.Handle("GET /frameworks/{id}/endorse", page(s.declareEndorseForm))
+	mux.Handle("POST /frameworks/{id}/endorse", page(s.declareEndorse))
+	mux.Handle("GET /frameworks/{id}/signatories", page(s.declareSignatories))
+	mux.Handle("GET /frameworks/{id}/signatories.csv", page(s.declareSignatoriesCSV))
+	mux.Handle("GET /frameworks/{id}/signatories.json", page(s.declareSignatoriesJSON))
+	mux.Handle("GET /frameworks/{id}/signatories.atom", page(s.declareSignatoriesAtom))
+	mux.Handle("GET /frameworks/{id}/endorsements/{eid}", page(s.declareEndorsement))
+	mux.Handle("GET /frameworks/{id}/endorsements/{eid}/receipt.json", page(s.declareEndorsementReceipt))
+	mux.Handle("GET /frameworks/{id}/endorsements/{eid}/withdraw", page(s.declareWithdrawForm))
+	mux.Handle("POST /frameworks/{id}/endorsements/{eid}/withdraw", page(s.declareWithdraw))
+	mux.Handle("GET /frameworks/{id}/reports", page(s.declareMatrix))
+	mux.Handle("GET /frameworks/{id}/reports/{rid}", page(s.declareReport))
+	mux.Handle("GET /frameworks/{id}/report", page(s.declareReportForm))
+	mux.Handle("POST /frameworks/{id}/report", page(s.declarePublishReport))
+	mux.Handle("GET /admin/endorsements/paper", page(s.declarePaperForm))
+	mux.Handle("POST /admin/endorsements/paper", page(s.declareRecordPaper))
+	mux.Handle("GET /admin/reporting-rounds", page(s.declareRounds))
+	mux.Handle("POST /admin/reporting-rounds", page(s.declareOpenRound))
+	mux.Handle("GET /admin/reporting-rounds/{id}", page(s.declareRound))
+	// end frameworks
+
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
 	// Meetings (issue 7): public pages and calendars, delegations'
 	// registration, and the secretariat's management and outbox.
