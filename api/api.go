@@ -47,6 +47,10 @@ func Routes() []Route {
 		{"GET", "/api/v1/meetings", (*Server).listMeetings},
 		{"GET", "/api/v1/meetings/{id}", (*Server).getMeeting},
 		{"POST", "/api/v1/meetings/{id}/registrations", (*Server).createRegistration},
+		{"GET", "/api/v1/register/entities", (*Server).listRegisterEntities},
+		{"GET", "/api/v1/register/entities/{id}", (*Server).getRegisterEntity},
+		{"GET", "/api/v1/register/incidents", (*Server).listRegisterIncidents},
+		{"POST", "/api/v1/register/proposals", (*Server).createRegisterProposal},
 
 	}
 }

@@ -135,8 +135,10 @@ type Filter struct {
 	Confidence Confidence
 	// Linked keeps records that refer to this record id.
 	Linked int64
-	// After keeps records with a larger id and orders by id (the API's
-	// cursor); otherwise records are ordered by name and Offset applies.
+	// ByID orders by id and keeps records with an id larger than After
+	// (the API's cursor); otherwise records are ordered by name and Offset
+	// applies.
+	ByID   bool
 	After  int64
 	Offset int
 	Limit  int
@@ -181,7 +183,7 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Record, bool, error) 
 		limit = 50
 	}
 	order := " ORDER BY lower(name), id LIMIT " + arg(limit+1) + " OFFSET " + arg(max(f.Offset, 0))
-	if f.After > 0 {
+	if f.ByID {
 		where = append(where, "id > "+arg(f.After))
 		order = " ORDER BY id LIMIT " + arg(limit+1)
 	}
