@@ -182,10 +182,12 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Record, bool, error) 
 	if limit <= 0 || limit > 1000 {
 		limit = 50
 	}
-	order := " ORDER BY lower(name), id LIMIT " + arg(limit+1) + " OFFSET " + arg(max(f.Offset, 0))
+	var order string
 	if f.ByID {
 		where = append(where, "id > "+arg(f.After))
 		order = " ORDER BY id LIMIT " + arg(limit+1)
+	} else {
+		order = " ORDER BY lower(name), id LIMIT " + arg(limit+1) + " OFFSET " + arg(max(f.Offset, 0))
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+recordColumns+` FROM register_records WHERE `+strings.Join(where, " AND ")+order, args...)
 	recs, err := store.ScanAll(rows, err, func(r *sql.Rows) (Record, error) { return scanRecord(r) })
