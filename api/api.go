@@ -43,6 +43,12 @@ func Routes() []Route {
 		{"GET", "/api/v1/organisations/{id}", (*Server).getOrganisation},
 		{"GET", "/api/v1/users", (*Server).listUsers},
 		{"GET", "/api/v1/audit", (*Server).listAudit},
+		// Frameworks and endorsements (issue 4): reads need no token.
+		{"GET", "/api/v1/frameworks", (*Server).listFrameworks},
+		{"GET", "/api/v1/frameworks/{id}", (*Server).getFramework},
+		{"GET", "/api/v1/frameworks/{id}/endorsements", (*Server).listEndorsements},
+		{"POST", "/api/v1/frameworks/{id}/endorsements", (*Server).createEndorsement},
+		{"GET", "/api/v1/frameworks/{id}/reports", (*Server).listReports},
 		// Meetings (issue 7): public meetings need no token.
 		{"GET", "/api/v1/meetings", (*Server).listMeetings},
 		{"GET", "/api/v1/meetings/{id}", (*Server).getMeeting},
