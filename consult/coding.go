@@ -301,6 +301,13 @@ func (s *Service) Coding(ctx context.Context, actor auth.Actor, consultationID i
 	}
 	rows.Close()
 	coders := map[int64]bool{}
+	for k, byCoder := range codings {
+		if _, ok := kinds[k.response]; ok {
+			for coder := range byCoder {
+				coders[coder] = true
+			}
+		}
+	}
 	for _, c := range codes {
 		t := ThemeCount{Code: c, ByStakeholder: map[Stakeholder]int{}}
 		for k, byCoder := range codings {
@@ -308,8 +315,7 @@ func (s *Service) Coding(ctx context.Context, actor auth.Actor, consultationID i
 			if !ok {
 				continue // withdrawn
 			}
-			for coder, ids := range byCoder {
-				coders[coder] = true
+			for _, ids := range byCoder {
 				if contains(ids, c.ID) {
 					t.N++
 					t.ByStakeholder[k2]++

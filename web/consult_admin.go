@@ -24,7 +24,7 @@ func requireSecretariat(r *http.Request) (auth.Actor, error) {
 }
 
 func (s *Server) consultAdminList(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireSecretariat(r)
+	actor, err := requireAnalysis(r)
 	if err != nil {
 		return err
 	}

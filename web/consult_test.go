@@ -128,8 +128,8 @@ func TestConsultationFormKeepsValues(t *testing.T) {
 				t.Errorf("redisplayed form lacks %s", want)
 			}
 		}
-		if res := st.get(st.signIn("analyst"), "/admin/consultations"); res.StatusCode != http.StatusForbidden {
-			t.Errorf("GET /admin/consultations as analyst: status %d, want 403", res.StatusCode)
+		if res := st.get(st.signIn("partner"), "/admin/consultations"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET /admin/consultations as partner: status %d, want 403", res.StatusCode)
 		}
 		if res := st.get(st.client(), "/admin/consultations/new"); res.StatusCode != http.StatusSeeOther {
 			t.Errorf("GET /admin/consultations/new signed out: status %d, want a redirect to sign in", res.StatusCode)
@@ -349,4 +349,88 @@ func (s *site) postMultipart(c *http.Client, path string, fields map[string]stri
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return s.do(c, req)
+}
+
+// respondDirect submits a response through the domain, for tests about
+// what happens afterwards.
+func (s *consultSite) respondDirect(about consult.About, answers map[int64]consult.Answer, share bool, publish consult.Publish) {
+	s.t.Helper()
+	ctx := context.Background()
+	svc := &consult.Service{DB: s.db}
+	_, token, err := svc.Start(ctx, s.id, about)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := svc.SaveAnswers(ctx, s.id, token, s.qn.Sections[0].ID, answers, true); err != nil {
+		s.t.Fatal(err)
+	}
+	no := false
+	if err := svc.SetConsent(ctx, s.id, token, "en", &share, &no, publish); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := svc.Submit(ctx, s.id, token); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func TestAnalysisPagesAndCoding(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		state := consult.About{Kind: consult.AsOrganisation, Stakeholder: consult.State, Name: "Rudolf Rassendyll", OrganisationName: "Ruritania", Country: "RR"}
+		civil := consult.About{Kind: consult.AsIndividual, Stakeholder: consult.CivilSociety, Name: "Ada Lovelace", Email: "ada@example.org"}
+		st.respondDirect(state, map[int64]consult.Answer{st.q["short"].ID: {Text: "Licensing of exports"}, st.q["likert"].ID: {Choices: []string{"4"}},
+			st.q["multiple"].ID: {Choices: []string{"1"}}}, true, consult.PublishNamed)
+		st.respondDirect(civil, map[int64]consult.Answer{st.q["short"].ID: {Text: "Spyware targets journalists like me, Ada"}, st.q["likert"].ID: {Choices: []string{"1"}},
+			st.q["multiple"].ID: {Choices: []string{"1", "other"}, Other: "Bans"}}, false, consult.PublishAnonymous)
+		an := st.signIn("analyst")
+		res := st.get(an, st.admin("/analysis"))
+		wantStatus(t, "analysis", res, http.StatusOK)
+		for _, want := range []string{`<svg class="pm-chart"`, `pm-chart__axis`, "1 (50%)", "Civil society (1)", "RR"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("analysis page lacks %q", want)
+			}
+		}
+		if strings.Contains(res.Body, "style=") {
+			t.Errorf("analysis page uses inline styles, which the CSP forbids")
+		}
+		res = st.get(an, st.admin("/analysis/texts?q=journalists"))
+		wantStatus(t, "texts", res, http.StatusOK)
+		if !strings.Contains(res.Body, "Spyware targets journalists") || strings.Contains(res.Body, "Licensing of exports") {
+			t.Errorf("search for journalists did not find exactly the civil society answer")
+		}
+		// Redaction with a reason hides the passage from analysts.
+		var respID int64
+		db.QueryRow(context.Background(), `SELECT response_id FROM consult_answers WHERE body LIKE 'Spyware%'`).Scan(&respID)
+		short := strconv.FormatInt(st.q["short"].ID, 10)
+		res = st.post(an, st.admin("/analysis/redact"), url.Values{"response": {strconv.FormatInt(respID, 10)}, "question": {short}, "passage": {"like me, Ada"}})
+		wantStatus(t, "redact without reason", res, http.StatusUnprocessableEntity)
+		wantStatus(t, "redact", st.post(an, st.admin("/analysis/redact"), url.Values{"response": {strconv.FormatInt(respID, 10)}, "question": {short},
+			"passage": {"like me, Ada"}, "reason": {"identifies the respondent"}}), http.StatusSeeOther)
+		res = st.get(an, st.admin("/analysis/texts"))
+		for _, secret := range []string{"Ada", "Rudolf", "Ruritania", "ada@example.org"} {
+			if strings.Contains(res.Body, secret) {
+				t.Errorf("analyst's texts page shows %q", secret)
+			}
+		}
+		if !strings.Contains(res.Body, "Spyware targets journalists [redacted]") {
+			t.Errorf("redacted text not shown to the analyst")
+		}
+		// Two coders: the second analyst is the secretariat here.
+		wantStatus(t, "add code", st.post(an, st.admin("/analysis/coding"), url.Values{"label": {"Journalists"}}), http.StatusSeeOther)
+		res = st.post(an, st.admin("/analysis/coding"), url.Values{"label": {"journalists"}})
+		wantStatus(t, "duplicate code", res, http.StatusUnprocessableEntity)
+		var codeID int64
+		db.QueryRow(context.Background(), `SELECT id FROM consult_codes`).Scan(&codeID)
+		for _, c := range []*http.Client{an, st.sec} {
+			wantStatus(t, "code", st.post(c, st.admin("/analysis/coding/answer"), url.Values{"response": {strconv.FormatInt(respID, 10)}, "question": {short},
+				"code": {strconv.FormatInt(codeID, 10)}, "return": {"//evil.example/"}}), http.StatusSeeOther)
+		}
+		res = st.get(an, st.admin("/analysis/coding"))
+		if !strings.Contains(res.Body, "Ana Lyst") || !strings.Contains(res.Body, "Sec Retariat") || !strings.Contains(res.Body, ">1.00<") {
+			t.Errorf("coding page lacks the pair's agreement")
+		}
+		if res := st.get(st.signIn("partner"), st.admin("/analysis")); res.StatusCode != http.StatusForbidden {
+			t.Errorf("analysis as partner: status %d, want 403", res.StatusCode)
+		}
+	})
 }

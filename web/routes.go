@@ -67,6 +67,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /consultations/{id}/respond/receipt", page(s.withRespondent(s.consultReceipt)))
 	mux.Handle("GET /consultations/{id}/respond/receipt.json", page(s.withRespondent(s.consultReceiptJSON)))
 	mux.Handle("POST /consultations/{id}/respond/withdraw", page(s.withRespondent(s.consultWithdraw)))
+	mux.Handle("GET /admin/consultations/{id}/analysis", page(s.consultAnalysis))
+	mux.Handle("GET /admin/consultations/{id}/analysis/texts", page(s.consultTexts))
+	mux.Handle("POST /admin/consultations/{id}/analysis/redact", page(s.consultRedact))
+	mux.Handle("GET /admin/consultations/{id}/analysis/coding", page(s.consultCoding))
+	mux.Handle("POST /admin/consultations/{id}/analysis/coding", page(s.consultAddCode))
+	mux.Handle("POST /admin/consultations/{id}/analysis/coding/answer", page(s.consultSetCodes))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
