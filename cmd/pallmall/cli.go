@@ -31,6 +31,8 @@ func commands() []command {
 		{"analyse", "analyse a Pol.is export: opinion groups, consensus, bridging (DIR [--format json|text] [--seed N])", runAnalyse},
 		{"log key", "print the transparency log's verifier key (creating the key if needed)", runLogKey},
 		{"log verify", "verify a transparency log: signature, consistency, receipt inclusion (--url --key [--state] [--receipt] [--audit])", runLogVerify},
+		{"sign keygen", "generate an organisation's Ed25519 key pair for offline endorsements (--out FILE)", runSignKeygen},
+		{"sign", "sign a framework version offline to endorse or withdraw (--key --framework --version --url|--document [--withdraw])", runSign},
 		{"meetings send-mail", "deliver the meetings' email outbox through an SMTP server (--smtp-addr --smtp-from [--every 1m])", runMeetingsSendMail},
 
 		{"backup", "write a consistent backup of the database, the transparency log and the keys (--out FILE)", runBackup},
