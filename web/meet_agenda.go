@@ -10,6 +10,8 @@ import (
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
+	"github.com/pallmall/pallmall/declare"
 	"github.com/pallmall/pallmall/meet"
 )
 
@@ -17,9 +19,11 @@ import (
 const meetSpeakerRows = 4
 
 type meetSessionFormData struct {
-	M        meetView
-	Orgs     []auth.Organisation
-	Speakers []int
+	M             meetView
+	Orgs          []auth.Organisation
+	Speakers      []int
+	Versions      []meetVersionChoice
+	Consultations []consult.Consultation
 }
 
 func (s *Server) meetSessionFormData(r *http.Request, actor auth.Actor, id int64) (meetSessionFormData, error) {
@@ -29,10 +33,17 @@ func (s *Server) meetSessionFormData(r *http.Request, actor auth.Actor, id int64
 	}
 	orgs, err := s.Auth.Organisations(r.Context(), "", 0, 0)
 	sortOrgs(orgs, info(r).lang)
+	if err != nil {
+		return meetSessionFormData{}, err
+	}
 	d := meetSessionFormData{M: meetView{m, time.Now()}, Orgs: orgs}
 	for i := 1; i <= meetSpeakerRows; i++ {
 		d.Speakers = append(d.Speakers, i)
 	}
+	if d.Versions, err = s.meetVersionChoices(r.Context()); err != nil {
+		return d, err
+	}
+	d.Consultations, err = (&consult.Service{DB: s.DB}).List(r.Context(), actor)
 	return d, err
 }
 
@@ -94,11 +105,17 @@ func (s *Server) meetAddSession(w http.ResponseWriter, r *http.Request) error {
 	if n, ok := optionalID("consultation_id"); !ok {
 		form.Errors["links"] = "meet.error.link"
 	} else if n > 0 {
+		if _, err := (&consult.Service{DB: s.DB}).Get(r.Context(), actor, n); err != nil {
+			form.Errors["links"] = "meet.error.no_such_consultation"
+		}
 		sess.Links = append(sess.Links, meet.Link{Kind: meet.LinkConsultation, RefID: n})
 	}
 	if n, ok := optionalID("framework_version_id"); !ok {
 		form.Errors["links"] = "meet.error.link"
 	} else if n > 0 {
+		if _, ok := s.meetVersion(r.Context(), &declare.Service{DB: s.DB}, n); !ok {
+			form.Errors["links"] = "meet.error.no_such_version"
+		}
 		sess.Links = append(sess.Links, meet.Link{Kind: meet.LinkFrameworkVersion, RefID: n})
 	}
 	if v.Get("register_statistics") == "yes" {
@@ -143,8 +160,9 @@ func (s *Server) meetDeleteSession(w http.ResponseWriter, r *http.Request) error
 }
 
 type meetOutcomeFormData struct {
-	M       meetView
-	Invited []auth.Organisation
+	M        meetView
+	Invited  []auth.Organisation
+	Versions []meetVersionChoice
 }
 
 func (s *Server) meetOutcomeFormData(r *http.Request, actor auth.Actor, id int64) (meetOutcomeFormData, error) {
@@ -166,7 +184,8 @@ func (s *Server) meetOutcomeFormData(r *http.Request, actor auth.Actor, id int64
 		d.Invited = append(d.Invited, orgs[in.OrganisationID])
 	}
 	sortOrgs(d.Invited, info(r).lang)
-	return d, nil
+	d.Versions, err = s.meetVersionChoices(r.Context())
+	return d, err
 }
 
 func (s *Server) meetOutcomeForm(w http.ResponseWriter, r *http.Request) error {
@@ -218,8 +237,8 @@ func (s *Server) meetPublishOutcome(w http.ResponseWriter, r *http.Request) erro
 	o := meet.Outcome{SummaryEN: v.Get("summary_en"), SummaryFR: v.Get("summary_fr"), AdoptedEN: v.Get("adopted_en"), AdoptedFR: v.Get("adopted_fr")}
 	if fv := strings.TrimSpace(v.Get("framework_version_id")); fv != "" {
 		n, err := strconv.ParseInt(fv, 10, 64)
-		if err != nil || n <= 0 {
-			form.Errors["framework_version_id"] = "meet.error.link"
+		if _, ok := s.meetVersion(r.Context(), &declare.Service{DB: s.DB}, n); err != nil || !ok {
+			form.Errors["framework_version_id"] = "meet.error.no_such_version"
 		}
 		o.FrameworkVersionID = n
 	}
@@ -227,6 +246,12 @@ func (s *Server) meetPublishOutcome(w http.ResponseWriter, r *http.Request) erro
 	for _, org := range v["endorsed"] {
 		n, _ := strconv.ParseInt(org, 10, 64)
 		es = append(es, meet.Endorsement{OrganisationID: n})
+	}
+	if len(form.Errors) == 0 {
+		// Link each endorsement to its record in the signatory register.
+		if es, err = s.meetLinkEndorsements(r.Context(), o.FrameworkVersionID, es); err != nil {
+			return err
+		}
 	}
 	if len(form.Errors) == 0 {
 		if err := s.meetService().PublishOutcome(r.Context(), actor, id, o, es); err != nil && !form.AddErrors(err) {

@@ -91,6 +91,7 @@ type meetDetailData struct {
 	Places       meet.Places
 	Endorsements []meet.Endorsement
 	Orgs         map[int64]auth.Organisation
+	Links        meetLinks
 	// For a delegate: whether their organisation is invited, and its
 	// registration if any.
 	OwnOrg       int64
@@ -122,6 +123,7 @@ func (s *Server) meetPage(w http.ResponseWriter, r *http.Request) error {
 	if d.Orgs, err = s.orgIndex(r); err != nil {
 		return err
 	}
+	d.Links = s.meetResolve(ctx, actor, m, d.Agenda, d.Endorsements)
 	if actor.Is(auth.Delegate) && actor.OrganisationID != 0 {
 		d.OwnOrg = actor.OrganisationID
 		if d.Invited, err = svc.IsInvited(ctx, actor, id, actor.OrganisationID); err != nil {

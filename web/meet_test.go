@@ -12,7 +12,8 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/pallmall/pallmall/auth"
-	"github.com/pallmall/pallmall/meet"
+	"github.com/pallmall/pallmall/declare"
+	"github.com/pallmall/pallmall/demo"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
 )
@@ -144,16 +145,44 @@ func TestMeetingEndToEnd(t *testing.T) {
 			t.Errorf("after A cancelled, B is not confirmed")
 		}
 
-		// The outcome, with an endorsement made at the meeting.
-		res = s.post(sec, path+"/outcome", url.Values{"summary_en": {"The chair thanked delegations."}, "summary_fr": {"La présidence a remercié les délégations."},
-			"adopted_en": {"Code of Practice for States"}, "adopted_fr": {"Code de bonnes pratiques pour les États"}, "endorsed": {strconvFormat(s.orgA.ID)}})
+		// The outcome: the Code adopted, and Ruritania's endorsement of it
+		// (recorded on paper in the signatory register) made at the meeting.
+		version := meetPublishCode(t, db, s.orgA.ID)
+		outcome := url.Values{"summary_en": {"The chair thanked delegations."}, "summary_fr": {"La présidence a remercié les délégations."},
+			"adopted_en": {"Code of Practice for States"}, "adopted_fr": {"Code de bonnes pratiques pour les États"}, "endorsed": {strconvFormat(s.orgA.ID)},
+			"framework_version_id": {"999999"}}
+		if res := s.post(sec, path+"/outcome", outcome); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Choose a published framework version") || !strings.Contains(res.Body, "The chair thanked delegations.") {
+			t.Errorf("POST outcome with an unknown framework version = %d, want 422 with the error and the text kept", res.StatusCode)
+		}
+		outcome.Set("framework_version_id", strconvFormat(version))
+		res = s.post(sec, path+"/outcome", outcome)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("POST outcome = %d\n%s", res.StatusCode, res.Body)
 		}
 		public := s.get(s.client(), path+"?lang=fr")
-		for _, want := range []string{"La présidence a remercié les délégations.", "Code de bonnes pratiques pour les États", "Ruritanie", "Premier paragraphe."} {
+		for _, want := range []string{"La présidence a remercié les délégations.", "Code de bonnes pratiques pour les États", "Ruritanie", "Premier paragraphe.",
+			"souscrit sur papier", `href="/frameworks/code-of-practice-states"`, `href="/frameworks/code-of-practice-states/signatories"`} {
 			if !strings.Contains(public.Body, want) {
 				t.Errorf("public meeting page (fr) lacks %q", want)
+			}
+		}
+
+		// An agenda session with a speaker and the documents discussed.
+		day := meetingForm("x", "1").Get("starts_at")[:10]
+		sess := url.Values{"session_title_en": {"Implementing the Code"}, "session_title_fr": {"Mettre en œuvre le code"},
+			"session_starts_at": {day + "T08:00"}, "session_ends_at": {day + "T11:00"}, "speaker1_org": {strconvFormat(s.orgB.ID)}, "speaker1_name": {"Dr Dee"},
+			"framework_version_id": {strconvFormat(version)}, "register_statistics": {"yes"}}
+		if res := s.post(sec, path+"/sessions/new", sess); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "during the meeting") {
+			t.Errorf("POST session starting before the meeting = %d, want 422", res.StatusCode)
+		}
+		sess.Set("session_starts_at", day+"T10:00")
+		if res := s.post(sec, path+"/sessions/new", sess); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST session = %d\n%s", res.StatusCode, res.Body)
+		}
+		agenda := s.get(s.client(), path)
+		for _, want := range []string{"Implementing the Code", "Dr Dee", "Open Rights Lab", `href="/register/stats"`, "Code of Practice for States (demo paraphrase), version 2025"} {
+			if !strings.Contains(agenda.Body, want) {
+				t.Errorf("agenda lacks %q", want)
 			}
 		}
 
@@ -238,6 +267,22 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
-var _ = context.Background
-var _ = auth.Secretariat
-var _ = meet.Confirmed
+// meetPublishCode publishes the Code of Practice for States and records
+// org's paper endorsement of it, returning the version's id.
+func meetPublishCode(t *testing.T, db *store.DB, org int64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	fw := &declare.Service{DB: db}
+	doc := demo.CodeOfPractice2025()
+	if err := fw.CreateFramework(ctx, auth.System, doc.Framework, doc.Title, doc.Preamble); err != nil {
+		t.Fatal(err)
+	}
+	v, err := fw.PublishVersion(ctx, auth.System, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Endorse(ctx, auth.System, declare.EndorseInput{FrameworkID: doc.Framework, OrganisationID: org, Method: declare.MethodPaper, PaperReference: "signed at the meeting"}); err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
+}
