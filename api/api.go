@@ -57,6 +57,11 @@ func Routes() []Route {
 		{"GET", "/api/v1/register/entities/{id}", (*Server).getRegisterEntity},
 		{"GET", "/api/v1/register/incidents", (*Server).listRegisterIncidents},
 		{"POST", "/api/v1/register/proposals", (*Server).createRegisterProposal},
+		// Deliberations (issue 5): anonymous participants vote with the
+		// token in X-Participant-Token; the analysis is public.
+		{"POST", "/api/v1/deliberations/{id}/participants", (*Server).createParticipant},
+		{"POST", "/api/v1/deliberations/{id}/votes", (*Server).castVote},
+		{"GET", "/api/v1/deliberations/{id}/analysis", (*Server).getDeliberationAnalysis},
 
 	}
 }

@@ -124,6 +124,27 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/reporting-rounds/{id}", page(s.declareRound))
 	// end frameworks
 
+	// Deliberations (issue 5): anonymous voting one statement at a time,
+	// participants' statements, the report and its exports; the
+	// secretariat's settings, seeded statements and moderation queue.
+	mux.Handle("GET /deliberations", page(s.delibList))
+	mux.Handle("GET /deliberations/{id}", page(s.delibShow))
+	mux.Handle("POST /deliberations/{id}/join", page(s.delibJoin))
+	mux.Handle("POST /deliberations/{id}/votes", page(s.delibVote))
+	mux.Handle("POST /deliberations/{id}/statements", page(s.delibSubmit))
+	mux.Handle("GET /deliberations/{id}/report", page(s.delibReport))
+	mux.Handle("GET /deliberations/{id}/analysis.json", page(s.delibExportJSON))
+	mux.Handle("GET /deliberations/{id}/analysis.csv", page(s.delibExportCSV))
+	mux.Handle("GET /admin/deliberations", page(s.delibAdminList))
+	mux.Handle("GET /admin/deliberations/new", page(s.delibNewForm))
+	mux.Handle("POST /admin/deliberations/new", page(s.delibCreate))
+	mux.Handle("GET /admin/deliberations/{id}", page(s.delibAdmin))
+	mux.Handle("POST /admin/deliberations/{id}", page(s.delibUpdate))
+	mux.Handle("POST /admin/deliberations/{id}/statements", page(s.delibAddSeed))
+	mux.Handle("GET /admin/deliberations/{id}/queue", page(s.delibQueue))
+	mux.Handle("POST /admin/deliberations/{id}/statements/{sid}/moderate", page(s.delibModerate))
+	// end deliberations
+
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
 	// Meetings (issue 7): public pages and calendars, delegations'
 	// registration, and the secretariat's management and outbox.

@@ -1,0 +1,234 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/deliberate"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+var delibIDRe = regexp.MustCompile(`^/admin/deliberations/(\d+)`)
+
+// TestDeliberationJourney runs the whole capability over HTTP with plain
+// forms, as a browser without JavaScript would: the secretariat sets up a
+// deliberation, anonymous participants vote and add a statement, the
+// secretariat moderates, the analysis runs and the report and exports show
+// it, then the API votes and reads the analysis.
+func TestDeliberationJourney(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newSite(t, db)
+		sec := st.signIn("secretariat")
+
+		// Bad settings are refused with the typed values kept.
+		res := st.post(sec, "/admin/deliberations/new", url.Values{"title_en": {"Good practice"}, "moderation": {"sometimes"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "govuk-error-summary") || !strings.Contains(res.Body, `value="Good practice"`) {
+			t.Fatalf("create with errors: status %d, want 422 with the error summary and the typed title", res.StatusCode)
+		}
+		res = st.post(sec, "/admin/deliberations/new", url.Values{"title_en": {"Good practice"}, "title_fr": {"Bonnes pratiques"},
+			"moderation": {"pre"}, "require_stakeholder": {"yes"}, "status": {"open"}})
+		m := delibIDRe.FindStringSubmatch(res.Header.Get("Location"))
+		if res.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("create: status %d, location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		id, _ := strconv.ParseInt(m[1], 10, 64)
+		base := "/deliberations/" + m[1]
+		res = st.post(sec, "/admin/deliberations/"+m[1]+"/statements", url.Values{"text_en": {"Only English"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Only English") {
+			t.Errorf("seed without French: status %d, want 422 keeping the English text", res.StatusCode)
+		}
+		for _, s := range [][2]string{{"Vendors should publish their customers.", "Les vendeurs devraient publier leurs clients."},
+			{"Export licences should be public.", "Les licences d’exportation devraient être publiques."}} {
+			if res := st.post(sec, "/admin/deliberations/"+m[1]+"/statements", url.Values{"text_en": {s[0]}, "text_fr": {s[1]}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("seed: status %d", res.StatusCode)
+			}
+		}
+		svc := &deliberate.Service{DB: db}
+		seeds, _ := svc.Statements(context.Background(), auth.Actor{}, id, deliberate.Accepted)
+		if len(seeds) != 2 {
+			t.Fatalf("seeded statements = %d, want 2", len(seeds))
+		}
+
+		// A participant without an account, in French.
+		p := st.client()
+		res = st.get(p, base+"?lang=fr")
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "D’accord") || !strings.Contains(res.Body, "Les vendeurs devraient publier leurs clients.") ||
+			!strings.Contains(res.Body, `name="stakeholder"`) {
+			t.Fatalf("vote page in French: status %d, want the French statement, buttons and the stakeholder question", res.StatusCode)
+		}
+		first := strconv.FormatInt(seeds[0].ID, 10)
+		second := strconv.FormatInt(seeds[1].ID, 10)
+		// The stakeholder type is required here.
+		res = st.post(p, base+"/votes", url.Values{"statement": {first}, "vote": {"agree"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "communauté de parties prenantes") {
+			t.Errorf("vote without stakeholder: status %d, want 422 asking for it", res.StatusCode)
+		}
+		res = st.post(p, base+"/votes", url.Values{"statement": {first}, "vote": {"agree"}, "stakeholder": {"civil_society"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("first vote: status %d, want 303", res.StatusCode)
+		}
+		var cookie *http.Cookie
+		for _, c := range res.Cookies() {
+			if strings.HasPrefix(c.Name, "__Host-pallmall_delib_") {
+				cookie = c
+			}
+		}
+		if cookie == nil || !cookie.Secure || !cookie.HttpOnly || cookie.Path != "/" || len(cookie.Value) < 43 {
+			t.Errorf("participant cookie = %+v, want a __Host- Secure HttpOnly cookie with a 256-bit token", cookie)
+		}
+		res = st.get(p, base+"?done=vote")
+		if !strings.Contains(res.Body, "Les licences d’exportation devraient être publiques.") || !strings.Contains(res.Body, "Vous avez voté sur 1 affirmations sur 2") {
+			t.Errorf("after voting, the page shows the next statement and progress; got:\n%s", delibExcerpt(res.Body, "govuk-heading-m"))
+		}
+
+		// Bad input is refused clearly, and nothing is stored.
+		bad := []struct {
+			name string
+			form url.Values
+			want string
+		}{
+			{"bad value", url.Values{"statement": {second}, "vote": {"maybe"}}, "Choisissez d’accord, pas d’accord ou passer"},
+			{"unknown statement", url.Values{"statement": {"999999"}, "vote": {"agree"}}, "Cette affirmation n’existe pas"},
+			{"not a number", url.Values{"statement": {"abc"}, "vote": {"agree"}}, "Cette affirmation n’existe pas"},
+		}
+		for _, b := range bad {
+			res := st.post(p, base+"/votes", b.form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, b.want) || !strings.Contains(res.Body, "govuk-error-summary") {
+				t.Errorf("%s: status %d, want 422 with %q in an error summary", b.name, res.StatusCode, b.want)
+			}
+		}
+
+		// A participant's statement waits for pre-moderation.
+		res = st.post(p, base+"/statements", url.Values{"text": {"Les victimes devraient être notifiées."}})
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "statement_pending") {
+			t.Fatalf("submit: status %d, location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		queue := st.get(sec, "/admin/deliberations/"+m[1]+"/queue")
+		if !strings.Contains(queue.Body, "Les victimes devraient être notifiées.") {
+			t.Fatalf("queue does not show the pending statement")
+		}
+		pending, _ := svc.Statements(context.Background(), auth.System, id, deliberate.Pending)
+		if len(pending) != 1 {
+			t.Fatalf("pending = %d, want 1", len(pending))
+		}
+		pid := strconv.FormatInt(pending[0].ID, 10)
+		res = st.post(p, base+"/votes", url.Values{"statement": {pid}, "vote": {"agree"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "attend la modération") {
+			t.Errorf("vote on pending: status %d, want 422", res.StatusCode)
+		}
+		if res := st.post(sec, "/admin/deliberations/"+m[1]+"/statements/"+pid+"/moderate", url.Values{"decision": {"rejected"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reject: status %d", res.StatusCode)
+		}
+		res = st.post(p, base+"/votes", url.Values{"statement": {pid}, "vote": {"agree"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "retirée par la modération") {
+			t.Errorf("vote on moderated-out: status %d, want 422", res.StatusCode)
+		}
+		// Others cannot moderate.
+		if res := st.post(st.signIn("delegateA"), "/admin/deliberations/"+m[1]+"/statements/"+pid+"/moderate", url.Values{"decision": {"accepted"}}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("moderate as delegate: status %d, want 403", res.StatusCode)
+		}
+
+		// More participants, so there is something to analyse.
+		for i := range 20 {
+			c := st.client()
+			k := "state"
+			if i%2 == 0 {
+				k = "industry"
+			}
+			v := []string{"agree", "disagree"}[i%2]
+			st.post(c, base+"/votes", url.Values{"statement": {first}, "vote": {v}, "stakeholder": {k}})
+			st.post(c, base+"/votes", url.Values{"statement": {second}, "vote": {"agree"}})
+		}
+		p2 := st.client()
+		res = st.get(p, base+"/report")
+		if !strings.Contains(res.Body, "L’analyse n’a pas encore tourné") {
+			t.Errorf("report before analysis should say it has not run")
+		}
+		st.post(p, base+"/votes", url.Values{"statement": {second}, "vote": {"pass"}})
+		if _, err := svc.Analyse(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		res = st.get(p, base+"/report?lang=en")
+		for _, want := range []string{"<svg class=\"pm-chart\"", "role=\"img\"", "Group sizes", "Your position is marked", "Across stakeholder communities", "Bridging statements", "Civil society"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("report lacks %q", want)
+			}
+		}
+		if strings.Contains(res.Body, "style=") {
+			t.Errorf("report has an inline style attribute, which the CSP forbids")
+		}
+		if res := st.get(p2, base+"/report"); strings.Contains(res.Body, "Your position is marked") {
+			t.Errorf("a stranger's report marks a position")
+		}
+		res = st.get(p, base+"/analysis.json")
+		var e deliberate.Export
+		if err := json.Unmarshal([]byte(res.Body), &e); err != nil || e.Votes != 42 || len(e.Statements) != 2 {
+			t.Errorf("analysis.json = %d votes, %d statements, %v; want 42, 2", e.Votes, len(e.Statements), err)
+		}
+		if strings.Contains(res.Body, `"id": `+strconv.FormatInt(id+1000, 10)) || strings.Contains(res.Body, "participant_id") {
+			t.Errorf("the export names participants")
+		}
+		res = st.get(p, base+"/analysis.csv")
+		rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+		if err != nil || len(rows) != 3 || rows[0][0] != "statement_id" {
+			t.Errorf("analysis.csv = %d rows, %v; want header + 2", len(rows), err)
+		}
+
+		// The API: join, vote, bad input, read the analysis.
+		status, body := apiCall(t, st, "POST", base+"/participants", "", `{"stakeholder":"academia"}`)
+		token, _ := body["participant_token"].(string)
+		if status != http.StatusCreated || len(token) < 43 {
+			t.Fatalf("API join: %d %v", status, body)
+		}
+		for _, c := range []struct {
+			token, body string
+			status      int
+		}{
+			{token, `{"statement_id":` + first + `,"vote":"agree"}`, http.StatusOK},
+			{token, `{"statement_id":` + first + `,"vote":"yes"}`, http.StatusUnprocessableEntity},
+			{token, `{"statement_id":999999,"vote":"agree"}`, http.StatusUnprocessableEntity},
+			{token, `{"statement_id":` + pid + `,"vote":"agree"}`, http.StatusUnprocessableEntity},
+			{token, `{"statement":1}`, http.StatusUnprocessableEntity},
+			{"", `{"statement_id":` + first + `,"vote":"agree"}`, http.StatusUnauthorized},
+			{"wrong", `{"statement_id":` + first + `,"vote":"agree"}`, http.StatusUnauthorized},
+		} {
+			if status, body := apiCall(t, st, "POST", base+"/votes", c.token, c.body); status != c.status {
+				t.Errorf("API vote %s with token %q = %d %v, want %d", c.body, c.token, status, body, c.status)
+			}
+		}
+		status, body = apiCall(t, st, "GET", base+"/analysis", "", "")
+		if status != http.StatusOK || body["votes"] != float64(42) {
+			t.Errorf("API analysis = %d, votes %v; want 200, 42 (before the runner re-analyses)", status, body["votes"])
+		}
+	})
+}
+
+func apiCall(t *testing.T, st *site, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, st.srv.URL+"/api/v1"+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-Participant-Token", token)
+	}
+	res := st.do(st.client(), req)
+	var out map[string]any
+	json.Unmarshal([]byte(res.Body), &out)
+	return res.StatusCode, out
+}
+
+func delibExcerpt(body, near string) string {
+	i := strings.Index(body, near)
+	if i < 0 {
+		return body[:min(len(body), 400)]
+	}
+	return body[i:min(len(body), i+400)]
+}
