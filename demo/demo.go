@@ -116,6 +116,10 @@ func Load(ctx context.Context, c Config) error {
 	if err := loadMeetings(ctx, c, byName); err != nil {
 		return fmt.Errorf("meetings demo: %w", err)
 	}
+	// Market oversight register (issue 6): wholly fictional firms and cases.
+	if err := loadRegister(ctx, c, byName); err != nil {
+		return fmt.Errorf("register demo: %w", err)
+	}
 
 	if _, err := c.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', $1)`, store.Now().Format(time.RFC3339)); err != nil {
 		return err

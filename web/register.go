@@ -33,11 +33,18 @@ func regCountryName(lang, code string) string {
 	if !ok {
 		n = regRegionNames["en"]
 	}
-	if name := n.Name(r); name != "" {
+	if name := n.Name(r); name != "" && r.IsCountry() {
 		return name
+	}
+	if strings.HasPrefix(code, "X") {
+		return regFictional[lang] + " " + code
 	}
 	return code
 }
+
+// regFictional labels the user-assigned codes XA to XZ, which the demo
+// uses for fictional states.
+var regFictional = map[string]string{"en": "Fictional state", "fr": "État fictif"}
 
 // regValue is one value of a field as shown: text, a message key to
 // translate, or a link.

@@ -52,7 +52,7 @@ type regNetRow struct {
 
 const (
 	regMaxNetworkNodes = 16
-	regNetWidth        = 640
+	regNetWidth        = 800
 	regNetHeight       = 440
 )
 
@@ -119,7 +119,7 @@ func regBuildNetwork(rec register.Record, rels []register.Record, names map[int6
 	n.Center.X, n.Center.Y, n.Center.LabelY = cx, cy, cy+38
 	for i := range n.Nodes {
 		a := 2*math.Pi*float64(i)/float64(len(n.Nodes)) - math.Pi/2
-		n.Nodes[i].X = cx + int(math.Round(230*math.Cos(a)))
+		n.Nodes[i].X = cx + int(math.Round(280*math.Cos(a)))
 		n.Nodes[i].Y = cy + int(math.Round(150*math.Sin(a)))
 		n.Nodes[i].LabelY = n.Nodes[i].Y + 32
 	}
