@@ -12,6 +12,7 @@ import (
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/declare"
+	"github.com/pallmall/pallmall/deliberate"
 	"github.com/pallmall/pallmall/meet"
 )
 
@@ -24,6 +25,7 @@ type meetSessionFormData struct {
 	Speakers      []int
 	Versions      []meetVersionChoice
 	Consultations []consult.Consultation
+	Deliberations []deliberate.Deliberation
 }
 
 func (s *Server) meetSessionFormData(r *http.Request, actor auth.Actor, id int64) (meetSessionFormData, error) {
@@ -43,7 +45,10 @@ func (s *Server) meetSessionFormData(r *http.Request, actor auth.Actor, id int64
 	if d.Versions, err = s.meetVersionChoices(r.Context()); err != nil {
 		return d, err
 	}
-	d.Consultations, err = (&consult.Service{DB: s.DB}).List(r.Context(), actor)
+	if d.Consultations, err = (&consult.Service{DB: s.DB}).List(r.Context(), actor); err != nil {
+		return d, err
+	}
+	d.Deliberations, err = (&deliberate.Service{DB: s.DB}).List(r.Context(), actor)
 	return d, err
 }
 
@@ -124,6 +129,9 @@ func (s *Server) meetAddSession(w http.ResponseWriter, r *http.Request) error {
 	if n, ok := optionalID("deliberation_id"); !ok {
 		form.Errors["deliberation_id"] = "meet.error.link"
 	} else {
+		if _, err := (&deliberate.Service{DB: s.DB}).Get(r.Context(), actor, n); n > 0 && err != nil {
+			form.Errors["deliberation_id"] = "meet.error.no_such_deliberation"
+		}
 		sess.DeliberationID = n
 	}
 	if len(form.Errors) == 0 {

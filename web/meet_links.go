@@ -9,6 +9,7 @@ import (
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/declare"
+	"github.com/pallmall/pallmall/deliberate"
 	"github.com/pallmall/pallmall/meet"
 )
 
@@ -40,11 +41,12 @@ type meetEndorsement struct {
 type meetLinks struct {
 	Versions      map[int64]*meetDoc
 	Consultations map[int64]*meetDoc
+	Deliberations map[int64]*meetDoc
 	Endorsements  map[int64]*meetEndorsement
 }
 
 func (s *Server) meetResolve(ctx context.Context, actor auth.Actor, m meet.Meeting, agenda []meet.Session, es []meet.Endorsement) meetLinks {
-	l := meetLinks{Versions: map[int64]*meetDoc{}, Consultations: map[int64]*meetDoc{}, Endorsements: map[int64]*meetEndorsement{}}
+	l := meetLinks{Versions: map[int64]*meetDoc{}, Consultations: map[int64]*meetDoc{}, Deliberations: map[int64]*meetDoc{}, Endorsements: map[int64]*meetEndorsement{}}
 	fw := &declare.Service{DB: s.DB}
 	version := func(id int64) {
 		if id == 0 || l.Versions[id] != nil {
@@ -56,6 +58,11 @@ func (s *Server) meetResolve(ctx context.Context, actor auth.Actor, m meet.Meeti
 	}
 	version(m.Outcome.FrameworkVersionID)
 	for _, sess := range agenda {
+		if id := sess.DeliberationID; id != 0 {
+			if d, err := (&deliberate.Service{DB: s.DB}).Get(ctx, actor, id); err == nil {
+				l.Deliberations[id] = &meetDoc{Href: "/deliberations/" + strconv.FormatInt(id, 10), EN: d.TitleEN, FR: d.TitleFR}
+			}
+		}
 		for _, link := range sess.Links {
 			switch link.Kind {
 			case meet.LinkFrameworkVersion:
