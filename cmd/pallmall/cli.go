@@ -35,6 +35,8 @@ func commands() []command {
 		{"sign", "sign a framework version offline to endorse or withdraw (--key --framework --version --url|--document [--withdraw])", runSign},
 		{"meetings send-mail", "deliver the meetings' email outbox through an SMTP server (--smtp-addr --smtp-from [--every 1m])", runMeetingsSendMail},
 
+		{"register import", "import CSV or JSON records into the market oversight register, reporting every bad line (--file [--skip-bad] [--dry-run])", runRegisterImport},
+		{"register export", "export the published register as CSV or JSON, or its incidents as STIX 2.1 (--format csv|json|stix [--out FILE])", runRegisterExport},
 		{"backup", "write a consistent backup of the database, the transparency log and the keys (--out FILE)", runBackup},
 		{"restore", "restore a backup into a new data directory (and database) (--in FILE)", runRestore},
 		{"version", "print the version", runVersion},
