@@ -45,6 +45,13 @@ type Options struct {
 	BatchMaxAge        time.Duration
 	BatchMaxSize       uint
 	CheckpointInterval time.Duration
+	// WitnessPolicy, if set, is a witness policy in Sigsum's policy format
+	// with C2SP vkeys (see tessera.NewWitnessGroupFromPolicy): a checkpoint
+	// is published only once the witnesses it names have cosigned it
+	// (C2SP tlog-witness), or after WitnessTimeout if WitnessFailOpen.
+	WitnessPolicy   []byte
+	WitnessTimeout  time.Duration
+	WitnessFailOpen bool
 }
 
 // Log is an open, writable transparency log. Its methods are safe for
@@ -89,6 +96,14 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		WithBatching(opts.BatchMaxSize, opts.BatchMaxAge).
 		WithCheckpointInterval(opts.CheckpointInterval).
 		WithCheckpointRepublishInterval(max(opts.CheckpointInterval, time.Hour))
+	if len(opts.WitnessPolicy) > 0 {
+		group, err := tessera.NewWitnessGroupFromPolicy(opts.WitnessPolicy)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("open log: witness policy: %w", err)
+		}
+		appendOpts.WithWitnesses(group, &tessera.WitnessOptions{Timeout: opts.WitnessTimeout, FailOpen: opts.WitnessFailOpen})
+	}
 	appender, shutdown, reader, err := tessera.NewAppender(bg, driver, appendOpts)
 	if err != nil {
 		cancel()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -34,6 +35,11 @@ type VerifyOptions struct {
 	// the served tiles, which detects corruption anywhere in the log, not
 	// only on the paths the proofs use. It reads the whole log.
 	Audit bool
+	// WitnessPolicy, if set, is a witness policy (the format of
+	// Options.WitnessPolicy) the current checkpoint must satisfy: its
+	// cosignatures show independent witnesses saw the same log, which
+	// protects even a first-time verifier from a forked view.
+	WitnessPolicy []byte
 	// HTTPClient is used for requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
 }
@@ -50,7 +56,13 @@ type Report struct {
 	ReceiptIndex *uint64
 	// Audited is true if every tile was re-derived from the entries.
 	Audited bool
+	// Witnessed is true if the checkpoint satisfied the witness policy.
+	Witnessed bool
 }
+
+// ErrNotWitnessed is returned by Verify when the checkpoint lacks the
+// cosignatures the witness policy requires.
+var ErrNotWitnessed = errors.New("checkpoint not cosigned as the witness policy requires")
 
 // String summarises r for the command line.
 func (r Report) String() string {
@@ -66,6 +78,9 @@ func (r Report) String() string {
 	}
 	if r.Audited {
 		b.WriteString("; all tiles match the entries")
+	}
+	if r.Witnessed {
+		b.WriteString("; cosigned as the witness policy requires")
 	}
 	return b.String()
 }
@@ -103,6 +118,16 @@ func Verify(ctx context.Context, opts VerifyOptions) (Report, error) {
 	}
 	vr := &verifier{f: f, latest: cp}
 	rep := Report{Checkpoint: cp, FirstUse: true}
+	if len(opts.WitnessPolicy) > 0 {
+		group, err := tessera.NewWitnessGroupFromPolicy(opts.WitnessPolicy)
+		if err != nil {
+			return Report{}, fmt.Errorf("witness policy: %w", err)
+		}
+		if !group.Satisfied(raw) {
+			return Report{}, fmt.Errorf("%w: checkpoint of size %d", ErrNotWitnessed, cp.Size)
+		}
+		rep.Witnessed = true
+	}
 
 	if opts.StatePath != "" {
 		old, ok, err := readState(opts.StatePath, v)

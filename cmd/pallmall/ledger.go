@@ -54,7 +54,13 @@ func (a *App) openLedger(ctx context.Context, publicURLGiven bool) error {
 	if err != nil {
 		return err
 	}
-	a.ledger, err = ledger.Open(ctx, ledger.Options{Dir: logDir(a.DB.dataDir), Key: key})
+	opts := ledger.Options{Dir: logDir(a.DB.dataDir), Key: key, WitnessFailOpen: a.LogWitnessFailOpen}
+	if a.LogWitnessPolicy != "" {
+		if opts.WitnessPolicy, err = os.ReadFile(a.LogWitnessPolicy); err != nil {
+			return fmt.Errorf("witness policy: %w", err)
+		}
+	}
+	a.ledger, err = ledger.Open(ctx, opts)
 	return err
 }
 
@@ -121,6 +127,7 @@ func runLogVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	state := fs.String("state", "", "file keeping the last checkpoint this verifier accepted")
 	receipt := fs.String("receipt", "", "receipt file (JSON) to check inclusion of")
 	audit := fs.Bool("audit", false, "re-derive every tile from the entries (reads the whole log)")
+	witnesses := fs.String("witness-policy", "", "witness policy file: require the checkpoint to be cosigned by these witnesses")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -134,6 +141,13 @@ func runLogVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{fmt.Sprintf("--key: %v", err)}
 	}
 	opts := ledger.VerifyOptions{URL: strings.TrimSuffix(*u, "/") + "/", VerifierKey: vkey, StatePath: *state, Audit: *audit}
+	if *witnesses != "" {
+		b, err := os.ReadFile(*witnesses)
+		if err != nil {
+			return err
+		}
+		opts.WitnessPolicy = b
+	}
 	if *receipt != "" {
 		b, err := os.ReadFile(*receipt)
 		if err != nil {

@@ -60,6 +60,10 @@ type App struct {
 	// LogOrigin names the transparency log; empty derives it from PublicURL
 	// (see openLedger).
 	LogOrigin string
+	// LogWitnessPolicy is a file holding the witness policy (see
+	// docs/transparency-log.md); empty for none.
+	LogWitnessPolicy   string
+	LogWitnessFailOpen bool
 
 	db       *store.DB
 	auth     *auth.Service
@@ -202,6 +206,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&a.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&a.MetricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics; empty for none")
 	fs.StringVar(&a.PublicURL, "public-url", "", "URL people reach the platform at (default http://ADDR)")
+	fs.StringVar(&a.LogWitnessPolicy, "log-witness-policy", "", "file with the witness policy: checkpoints are published once these witnesses cosign them")
+	fs.BoolVar(&a.LogWitnessFailOpen, "log-witness-fail-open", false, "publish checkpoints even when the witness policy is not met in time")
 	fs.StringVar(&a.LogOrigin, "log-origin", "", "transparency log origin (default derived from --public-url, e.g. pallmall.example.org/log)")
 	fs.BoolVar(&a.Demo, "demo", false, "load demo organisations and accounts once, and print the demo logins")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
