@@ -177,3 +177,58 @@ func TestAnalysisCodingAndRedaction(t *testing.T) {
 		}
 	})
 }
+
+func TestSummarySuppressesSmallCellsAndHonoursPublication(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		for i := 0; i < 5; i++ {
+			f.submit(t, civil(), map[int64]consult.Answer{f.q["short"].ID: {Text: "Civil answer"}, f.q["single"].ID: {Choices: []string{"1"}}}, false, consult.PublishAnonymous)
+		}
+		state := consult.About{Kind: consult.AsOrganisation, Stakeholder: consult.State, Name: "Delegate", OrganisationName: "Ruritania", Country: "RR"}
+		f.submit(t, state, map[int64]consult.Answer{f.q["short"].ID: {Text: "State answer"}, f.q["states"].ID: {Text: "x"}, f.q["single"].ID: {Choices: []string{"2"}}}, true, consult.PublishNamed)
+		lone := consult.About{Kind: consult.AsIndividual, Stakeholder: consult.Academia, Name: "Prof Lone"}
+		f.submit(t, lone, map[int64]consult.Answer{f.q["short"].ID: {Text: "Lone answer"}}, false, consult.PublishAnonymous)
+		f.submit(t, civil(), map[int64]consult.Answer{f.q["short"].ID: {Text: "Private answer"}}, false, consult.PublishNone)
+
+		if _, err := f.svc.Summary(ctx, public, f.c.ID); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("Summary before publication as public = %v, want ErrNotFound", err)
+		}
+		f.clock.t = f.c.ClosesAt
+		if err := f.svc.SetStatus(ctx, secretariat, f.c.ID, consult.Published); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := f.svc.Summary(ctx, public, f.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Total.N != 8 || sum.ByStakeholder[consult.CivilSociety].N != 6 || !sum.ByStakeholder[consult.State].Suppressed || sum.ByStakeholder[consult.Industry].Suppressed {
+			t.Errorf("summary counts = %+v %+v, want 8 total, 6 civil society, states suppressed, zero industry shown", sum.Total, sum.ByStakeholder)
+		}
+		for _, q := range sum.Questions {
+			if q.ID == f.q["single"].ID && (q.Options[0].All.N != 5 || !q.Options[1].All.Suppressed) {
+				t.Errorf("single choice = %+v, want option 1 shown (5) and option 2 suppressed (1)", q.Options)
+			}
+		}
+		var named, anonymous int
+		for _, p := range sum.Published {
+			switch {
+			case p.By == "Ruritania":
+				named++
+			case p.By != "":
+				t.Errorf("published response names %q", p.By)
+			default:
+				anonymous++
+				if p.Answers[f.q["short"].ID] == "Lone answer" && p.Stakeholder != "" {
+					t.Errorf("a lone academic's anonymous response shows its stakeholder type")
+				}
+			}
+			if p.Answers[f.q["short"].ID] == "Private answer" {
+				t.Errorf("a response not to be published was published")
+			}
+		}
+		if named != 1 || anonymous != 6 {
+			t.Errorf("published %d named and %d anonymous, want 1 and 6", named, anonymous)
+		}
+	})
+}
