@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/audit"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
 )
@@ -96,4 +97,64 @@ func (s *Service) SetStakeholder(ctx context.Context, deliberationID int64, toke
 	}
 	_, err = s.DB.Exec(ctx, `UPDATE deliberation_participants SET stakeholder = $1 WHERE id = $2`, string(k), p.ID)
 	return err
+}
+
+// ImportedParticipant is a participant with their votes, for loading
+// demonstration or migrated data in bulk.
+type ImportedParticipant struct {
+	Stakeholder auth.OrgKind
+	// Votes maps a statement id to the vote.
+	Votes map[int64]Value
+}
+
+// Import adds participants and their votes in one transaction, each with
+// a fresh token that is thrown away (nobody can vote as them later).
+// Only the secretariat may import. Returns ErrForbidden, ErrNotFound, or
+// a ValidationError when a stakeholder type, statement or vote is bad.
+func (s *Service) Import(ctx context.Context, actor auth.Actor, deliberationID int64, ps []ImportedParticipant) error {
+	if !CanManage(actor) {
+		return pallmall.ErrForbidden
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.get(ctx, tx, actor, deliberationID); err != nil {
+			return err
+		}
+		now := s.now()
+		n := 0
+		for _, p := range ps {
+			if !ValidStakeholder(p.Stakeholder) {
+				v := &pallmall.ValidationError{}
+				v.Add("stakeholder", "deliberate.error.stakeholder")
+				return v
+			}
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO deliberation_participants (deliberation_id, token_hash, stakeholder, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+				deliberationID, auth.HashToken(auth.NewToken()), string(p.Stakeholder), now).Scan(&id); err != nil {
+				return err
+			}
+			for st, v := range p.Votes {
+				if v != Agree && v != Disagree && v != Pass {
+					ve := &pallmall.ValidationError{}
+					ve.Add("vote", "deliberate.error.vote_value")
+					return ve
+				}
+				res, err := tx.Exec(ctx, `INSERT INTO deliberation_votes (participant_id, statement_id, deliberation_id, value, created_at, updated_at)
+					SELECT $1, id, deliberation_id, $2, $3, $3 FROM deliberation_statements WHERE id = $4 AND deliberation_id = $5 AND status = 'accepted'`,
+					id, int(v), now, st, deliberationID)
+				if err != nil {
+					return err
+				}
+				if k, _ := res.RowsAffected(); k == 0 {
+					ve := &pallmall.ValidationError{}
+					ve.Add("statement", "deliberate.error.unknown_statement")
+					return ve
+				}
+				n++
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE deliberations SET changes = changes + 1 WHERE id = $1`, deliberationID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor.UserID, "deliberation.import", "deliberation", deliberationID, fmt.Sprintf("%d participants, %d votes", len(ps), n))
+	})
 }

@@ -120,6 +120,10 @@ func Load(ctx context.Context, c Config) error {
 	if err := loadRegister(ctx, c, byName); err != nil {
 		return fmt.Errorf("register demo: %w", err)
 	}
+	// Deliberations (issue 5): one deliberation with generated voters.
+	if err := loadDeliberate(ctx, c); err != nil {
+		return fmt.Errorf("deliberation demo: %w", err)
+	}
 
 	if _, err := c.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', $1)`, store.Now().Format(time.RFC3339)); err != nil {
 		return err

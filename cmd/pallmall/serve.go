@@ -149,6 +149,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	go a.sweepSessions(ctx)
 	a.startLedgerWorker(ctx)
+	defer a.startDeliberationRunner(ctx)()
 	a.Logger.Info("serving", "url", a.URL(), "database", string(a.db.Dialect()))
 	select {
 	case err := <-errc:
