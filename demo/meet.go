@@ -141,10 +141,13 @@ func loadMeetings(ctx context.Context, c Config, orgs map[string]int64) error {
 		}
 	}
 
-	// An intermediary meeting six weeks ahead, open for registration, with
+	// An intermediary meeting on a Tuesday six weeks or so ahead, open for registration, with
 	// room for a few delegations only so the waiting list shows.
 	zurich, _ := time.LoadLocation("Europe/Zurich")
 	day := time.Now().In(zurich).AddDate(0, 0, 42)
+	for day.Weekday() != time.Tuesday {
+		day = day.AddDate(0, 0, 1)
+	}
 	start := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, zurich).UTC()
 	m, err := svc.CreateMeeting(ctx, sys, meet.Meeting{
 		TitleEN: "Intermediary meeting on industry good practice", TitleFR: "Réunion intermédiaire sur les bonnes pratiques de l’industrie",
