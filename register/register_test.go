@@ -88,7 +88,7 @@ func TestDraftValidate(t *testing.T) {
 		{"no name", func(d *register.Draft) { d.Name = " " }, "name", "error.required"},
 		{"bad confidence", func(d *register.Draft) { d.Confidence = "sure" }, "confidence", "error.choose_one"},
 		{"bad kind", func(d *register.Draft) { d.Fields["entity_kind"] = "spy" }, "entity_kind", "error.choose_one"},
-		{"bad country", func(d *register.Draft) { d.Fields["incorporated"] = "FR; XX" }, "incorporated", "error.country_code"},
+		{"bad country", func(d *register.Draft) { d.Fields["incorporated"] = "FR; QQ" }, "incorporated", "error.country_code"},
 		{"bad date", func(d *register.Draft) { d.Fields["founded"] = "2019-13" }, "founded", "register.error.date"},
 		{"bad url", func(d *register.Draft) { d.Fields["website"] = "javascript:alert(1)" }, "website", "register.error.url"},
 		{"bad ref", func(d *register.Draft) { d.Fields["predecessor"] = "abc" }, "predecessor", "register.error.ref"},
@@ -325,6 +325,62 @@ func TestStatsAndSTIX(t *testing.T) {
 			if o["type"] == "indicator" && !strings.HasPrefix(o["pattern"].(string), "[domain-name:value = 'update-check.example']") && !strings.HasPrefix(o["pattern"].(string), "[file:hashes.'SHA-256'") {
 				t.Errorf("indicator pattern = %v", o["pattern"])
 			}
+		}
+	})
+}
+
+// TestTakedownRequest: a takedown request is a proposal like any other;
+// once accepted the record's content is no longer published in any
+// version, the removal is logged, and the request stays public.
+func TestTakedownRequest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		ids, err := f.svc.Publish(ctx, f.sec, []register.Draft{vendorDraft("Example One")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := ids[0]
+		if _, err := f.svc.Propose(ctx, f.delA, register.NewProposal{Op: ledger.OpAdd, Draft: vendorDraft("Example Two"), RequestedBy: "Example Two"}); !errors.Is(err, pallmall.ErrInvalid) {
+			t.Errorf("Propose(add with requested_by) = %v, want ErrInvalid", err)
+		}
+		if _, err := f.svc.Propose(ctx, f.delA, register.NewProposal{Op: ledger.OpRemove, RecordID: id, RequestedBy: "Example One"}); !errors.Is(err, pallmall.ErrInvalid) {
+			t.Errorf("Propose(removal without a reason) = %v, want ErrInvalid", err)
+		}
+		p, err := f.svc.Propose(ctx, f.delA, register.NewProposal{Op: ledger.OpRemove, RecordID: id, RequestedBy: "Example One", Note: "The firm says the listing is wrong."})
+		if err != nil {
+			t.Fatalf("Propose(removal) = %v", err)
+		}
+		reqs, err := f.svc.Requests(ctx, id)
+		if err != nil || len(reqs) != 1 || reqs[0].RequestedBy != "Example One" || reqs[0].ProposerUserID != 0 || reqs[0].Note != "" {
+			t.Fatalf("Requests = %+v, %v; want the request without who filed it or the note", reqs, err)
+		}
+		if _, err := f.svc.Decide(ctx, f.sec, p.ID, register.Decision{Status: register.Accepted, ReasonEN: "Sources were mistaken.", ReasonFR: "Les sources étaient erronées."}); err != nil {
+			t.Fatalf("Decide(accept removal) = %v", err)
+		}
+		rec, err := f.svc.Record(ctx, id)
+		if err != nil || !rec.Removed || rec.Version != 2 {
+			t.Fatalf("Record after removal = removed %v, v%d, %v; want removed v2", rec.Removed, rec.Version, err)
+		}
+		if recs, _, _ := f.svc.Search(ctx, register.Filter{}); len(recs) != 0 {
+			t.Errorf("Search after removal = %d records, want 0", len(recs))
+		}
+		h, err := f.svc.History(ctx, id)
+		if err != nil || len(h) != 2 || h[0].Op != "remove" || h[1].Draft.Name != "" || !h[1].RecordRemoved {
+			t.Errorf("History after removal = %+v, %v; want 2 versions with no content", h, err)
+		}
+		if _, err := f.svc.CanonicalVersion(ctx, id, 1); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("CanonicalVersion(removed record) = %v, want ErrNotFound", err)
+		}
+		entry, err := ledger.OutboxEntry(ctx, db, h[0].OutboxID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc, err := ledger.DecodeEntry(entry); err != nil || rc.(ledger.RegisterChange).Op != ledger.OpRemove || rc.(ledger.RegisterChange).RecordSHA256 != "" {
+			t.Errorf("removal log entry = %s, %v", entry, err)
+		}
+		if _, err := f.svc.Propose(ctx, f.delA, register.NewProposal{Op: ledger.OpUpdate, RecordID: id, Draft: vendorDraft("Example One")}); !errors.Is(err, pallmall.ErrConflict) {
+			t.Errorf("Propose(update of removed record) = %v, want ErrConflict", err)
 		}
 	})
 }

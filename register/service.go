@@ -236,11 +236,14 @@ type Version struct {
 	// false while the entry waits in the outbox.
 	LogIndex uint64
 	Logged   bool
+	// RecordRemoved says the record has since been removed: its content,
+	// in every version, is no longer published.
+	RecordRemoved bool
 }
 
 // History returns every version of a record, newest first.
 func (s *Service) History(ctx context.Context, id int64) ([]Version, error) {
-	rows, err := s.DB.Query(ctx, `SELECT v.record_id, v.version, v.op, v.proposal_id, r.kind, v.name, v.confidence, v.fields, v.sources, v.record_sha256, v.outbox_id, v.at, o.log_index
+	rows, err := s.DB.Query(ctx, `SELECT v.record_id, v.version, v.op, v.proposal_id, r.kind, v.name, v.confidence, v.fields, v.sources, v.record_sha256, v.outbox_id, v.at, o.log_index, r.removed
 		FROM register_versions v JOIN register_records r ON r.id = v.record_id LEFT JOIN ledger_outbox o ON o.id = v.outbox_id
 		WHERE v.record_id = $1 ORDER BY v.version DESC`, id)
 	return store.ScanAll(rows, err, scanVersion)
@@ -250,12 +253,17 @@ func scanVersion(r *sql.Rows) (Version, error) {
 	var v Version
 	var prop, idx sql.NullInt64
 	var fields, sources string
-	err := r.Scan(&v.RecordID, &v.Version, &v.Op, &prop, &v.Draft.Kind, &v.Draft.Name, &v.Draft.Confidence, &fields, &sources, &v.SHA256, &v.OutboxID, &v.At, &idx)
+	err := r.Scan(&v.RecordID, &v.Version, &v.Op, &prop, &v.Draft.Kind, &v.Draft.Name, &v.Draft.Confidence, &fields, &sources, &v.SHA256, &v.OutboxID, &v.At, &idx, &v.RecordRemoved)
 	if err != nil {
 		return v, err
 	}
 	v.ProposalID, v.At = prop.Int64, v.At.UTC()
 	v.LogIndex, v.Logged = uint64(idx.Int64), idx.Valid
+	if v.RecordRemoved {
+		// A removed record's content is no longer published, in any version.
+		v.Draft = Draft{Kind: v.Draft.Kind}
+		return v, nil
+	}
 	return v, decodeContent(&v.Draft, fields, sources)
 }
 
@@ -266,7 +274,7 @@ func (s *Service) Changes(ctx context.Context, offset, limit int) ([]Version, bo
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.DB.Query(ctx, `SELECT v.record_id, v.version, v.op, v.proposal_id, r.kind, v.name, v.confidence, v.fields, v.sources, v.record_sha256, v.outbox_id, v.at, o.log_index
+	rows, err := s.DB.Query(ctx, `SELECT v.record_id, v.version, v.op, v.proposal_id, r.kind, v.name, v.confidence, v.fields, v.sources, v.record_sha256, v.outbox_id, v.at, o.log_index, r.removed
 		FROM register_versions v JOIN register_records r ON r.id = v.record_id LEFT JOIN ledger_outbox o ON o.id = v.outbox_id
 		ORDER BY v.at DESC, v.record_id DESC, v.version DESC LIMIT $1 OFFSET $2`, limit+1, max(offset, 0))
 	vs, err := store.ScanAll(rows, err, scanVersion)
@@ -280,16 +288,17 @@ func (s *Service) Changes(ctx context.Context, offset, limit int) ([]Version, bo
 // CanonicalVersion returns the canonical JSON of a published version, the
 // bytes whose SHA-256 is the record_sha256 of its log entry, so anyone can
 // check the log against the register. Returns ErrNotFound for a removal,
-// which has no record.
+// which has no record, and for every version of a removed record, whose
+// content is no longer published.
 func (s *Service) CanonicalVersion(ctx context.Context, id int64, version int) ([]byte, error) {
-	rows, err := s.DB.Query(ctx, `SELECT v.record_id, v.version, v.op, v.proposal_id, r.kind, v.name, v.confidence, v.fields, v.sources, v.record_sha256, v.outbox_id, v.at, o.log_index
+	rows, err := s.DB.Query(ctx, `SELECT v.record_id, v.version, v.op, v.proposal_id, r.kind, v.name, v.confidence, v.fields, v.sources, v.record_sha256, v.outbox_id, v.at, o.log_index, r.removed
 		FROM register_versions v JOIN register_records r ON r.id = v.record_id LEFT JOIN ledger_outbox o ON o.id = v.outbox_id
 		WHERE v.record_id = $1 AND v.version = $2`, id, version)
 	vs, err := store.ScanAll(rows, err, scanVersion)
 	if err != nil {
 		return nil, err
 	}
-	if len(vs) == 0 || vs[0].Op == "remove" {
+	if len(vs) == 0 || vs[0].Op == "remove" || vs[0].RecordRemoved {
 		return nil, fmt.Errorf("register record %d version %d: %w", id, version, pallmall.ErrNotFound)
 	}
 	return canonical(id, version, vs[0].Draft)
