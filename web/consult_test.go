@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -12,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
@@ -431,6 +436,82 @@ func TestAnalysisPagesAndCoding(t *testing.T) {
 		}
 		if res := st.get(st.signIn("partner"), st.admin("/analysis")); res.StatusCode != http.StatusForbidden {
 			t.Errorf("analysis as partner: status %d, want 403", res.StatusCode)
+		}
+	})
+}
+
+func TestSummaryExportsAndPartnerPackage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		identity, _ := age.GenerateX25519Identity()
+		ctx := context.Background()
+		svc := &consult.Service{DB: db}
+		c, _ := svc.Get(ctx, auth.System, st.id)
+		c.PartnerKey = identity.Recipient().String()
+		if _, err := svc.Update(ctx, auth.System, c, ""); err != nil {
+			t.Fatal(err)
+		}
+		state := consult.About{Kind: consult.AsOrganisation, Stakeholder: consult.State, Name: "Rudolf", OrganisationName: "Ruritania", Country: "RR"}
+		st.respondDirect(state, map[int64]consult.Answer{st.q["short"].ID: {Text: "State view"}, st.q["likert"].ID: {Choices: []string{"4"}}}, true, consult.PublishNamed)
+		for i := 0; i < 5; i++ {
+			civil := consult.About{Kind: consult.AsIndividual, Stakeholder: consult.CivilSociety, Name: fmt.Sprintf("Civil %d", i)}
+			st.respondDirect(civil, map[int64]consult.Answer{st.q["short"].ID: {Text: "Civil view"}, st.q["likert"].ID: {Choices: []string{"1"}}}, false, consult.PublishAnonymous)
+		}
+		// Exports stream to the secretariat and analysts.
+		res := st.get(st.signIn("analyst"), st.admin("/export?format=csv"))
+		wantStatus(t, "analyst CSV export", res, http.StatusOK)
+		if strings.Contains(res.Body, "Rudolf") || !strings.Contains(res.Body, "Civil view") {
+			t.Errorf("analyst export identities wrong")
+		}
+		res = st.get(st.sec, st.admin("/export?format=xlsx"))
+		wantStatus(t, "XLSX export", res, http.StatusOK)
+		if !strings.HasPrefix(res.Body, "PK") {
+			t.Errorf("XLSX export is not a zip")
+		}
+		// The partner downloads the encrypted package; the analyst cannot.
+		partner := st.signIn("partner")
+		res = st.get(partner, "/partner/consultations")
+		wantStatus(t, "partner list", res, http.StatusOK)
+		if res := st.get(st.signIn("analyst"), st.path("/package")); res.StatusCode == http.StatusOK {
+			t.Errorf("analyst fetched a partner package")
+		}
+		if res := st.get(st.signIn("analyst"), "/partner/consultations/"+strconv.FormatInt(st.id, 10)+"/package"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("analyst partner package: status %d, want 403", res.StatusCode)
+		}
+		res = st.get(partner, "/partner/consultations/"+strconv.FormatInt(st.id, 10)+"/package")
+		wantStatus(t, "partner package", res, http.StatusOK)
+		plain, err := age.Decrypt(strings.NewReader(res.Body), identity)
+		if err != nil {
+			t.Fatalf("decrypt package: %v", err)
+		}
+		zb, _ := io.ReadAll(plain)
+		zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+		if err != nil {
+			t.Fatalf("package is not a zip: %v", err)
+		}
+		rc, _ := zr.Open("responses.csv")
+		csvBytes, _ := io.ReadAll(rc)
+		if !bytes.Contains(csvBytes, []byte("Ruritania")) || bytes.Contains(csvBytes, []byte("Civil 1")) {
+			t.Errorf("partner package identities wrong")
+		}
+		// The summary is not public before publication, then suppresses
+		// the single state.
+		if res := st.get(st.client(), st.path("/summary")); res.StatusCode != http.StatusNotFound {
+			t.Errorf("summary before publication: status %d, want 404", res.StatusCode)
+		}
+		wantStatus(t, "close", st.post(st.sec, st.admin("/status"), url.Values{"status": {"closed"}}), http.StatusSeeOther)
+		wantStatus(t, "publish", st.post(st.sec, st.admin("/status"), url.Values{"status": {"published"}}), http.StatusSeeOther)
+		res = st.get(st.client(), st.path("/summary"))
+		wantStatus(t, "summary", res, http.StatusOK)
+		for _, want := range []string{"fewer than 5", "Ruritania", "Anonymous", "Civil view"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("summary lacks %q", want)
+			}
+		}
+		for _, notWant := range []string{"Civil 1", "Rudolf"} {
+			if strings.Contains(res.Body, notWant) {
+				t.Errorf("summary shows %q", notWant)
+			}
 		}
 	})
 }

@@ -73,6 +73,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/consultations/{id}/analysis/coding", page(s.consultCoding))
 	mux.Handle("POST /admin/consultations/{id}/analysis/coding", page(s.consultAddCode))
 	mux.Handle("POST /admin/consultations/{id}/analysis/coding/answer", page(s.consultSetCodes))
+	mux.Handle("GET /admin/consultations/{id}/export", page(s.consultExport))
+	mux.Handle("GET /consultations/{id}/summary", page(s.consultSummary))
+	mux.Handle("GET /consultations/manifest-key", page(s.consultManifestKey))
+	mux.Handle("GET /partner/consultations", page(s.consultPartnerList))
+	mux.Handle("GET /partner/consultations/{id}/package", page(s.consultPartnerPackage))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
