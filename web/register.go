@@ -268,7 +268,13 @@ func (s *Server) registerRecord(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Fields = regFields(info(r).lang, rec.Draft, names)
 	if rec.Kind == register.Entity || rec.Kind == register.Person {
-		d.Network = regBuildNetwork(rec, d.Linked[register.Relationship], names)
+		var others []register.Record
+		for _, l := range linked {
+			if l.Kind != register.Relationship {
+				others = append(others, l)
+			}
+		}
+		d.Network = regBuildNetwork(rec, d.Linked[register.Relationship], others, names)
 		// The timeline holds incidents linked to the entity directly or
 		// through one of its products.
 		d.Timeline = append(d.Timeline, d.Linked[register.Incident]...)

@@ -34,16 +34,16 @@ type regNode struct {
 
 type regEdge struct {
 	X1, Y1, X2, Y2 int
-	Relation       string // a choice value, for the line's title
+	Relation       string // message key of the link, for the line's title
 	Dashed         bool   // past relationships (with an end date)
 }
 
 // regNetRow is one relationship: From relation To, with dates and a link
 // to the relationship's own record and sources.
 type regNetRow struct {
-	RecordID     int64
+	RecordID     int64 // the relationship's own record, if it is one
 	From, To     regNode
-	Relation     string
+	Relation     string // message key
 	Share        string
 	Start, End   string
 	Confidence   register.Confidence
@@ -56,9 +56,10 @@ const (
 	regNetHeight       = 440
 )
 
-// regBuildNetwork lays out rec's relationships. names holds the records the
-// relationships point to.
-func regBuildNetwork(rec register.Record, rels []register.Record, names map[int64]register.Record) *regNetwork {
+// regBuildNetwork lays out rec's relationships, its predecessor and
+// successor, and the other records linked to it (products, customers,
+// incidents...). names holds the records the relationships point to.
+func regBuildNetwork(rec register.Record, rels, others []register.Record, names map[int64]register.Record) *regNetwork {
 	n := &regNetwork{Center: regNodeOf(rec.ID, rec.Name, rec.Kind)}
 	index := map[int64]int{}
 	add := func(id int64) (regNode, bool) {
@@ -85,7 +86,7 @@ func regBuildNetwork(rec register.Record, rels []register.Record, names map[int6
 	var links []link
 	for _, r := range rels {
 		from, to := r.RefOf("from"), r.RefOf("to")
-		row := regNetRow{RecordID: r.ID, Relation: r.Get("relation"), Share: r.Get("share"), Start: r.Get("start"), End: r.Get("end"), Confidence: r.Confidence}
+		row := regNetRow{RecordID: r.ID, Relation: "register.choice." + r.Get("relation"), Share: r.Get("share"), Start: r.Get("start"), End: r.Get("end"), Confidence: r.Confidence}
 		other := to
 		if to == rec.ID {
 			other = from
@@ -105,11 +106,18 @@ func regBuildNetwork(rec register.Record, rels []register.Record, names map[int6
 	for _, f := range []string{"predecessor", "successor"} {
 		if id := rec.RefOf(f); id != 0 {
 			if o, ok := names[id]; ok {
-				links = append(links, link{other: id, relation: f})
-				row := regNetRow{Relation: f, From: regNodeOf(o.ID, o.Name, o.Kind), To: n.Center, Confidence: rec.Confidence}
+				links = append(links, link{other: id, relation: "register.choice." + f})
+				row := regNetRow{Relation: "register.choice." + f, From: regNodeOf(o.ID, o.Name, o.Kind), To: n.Center, Confidence: rec.Confidence}
 				n.Rows = append(n.Rows, row)
 			}
 		}
+	}
+	for _, o := range others {
+		names[o.ID] = o
+		key := "register.link." + string(o.Kind)
+		n.Rows = append(n.Rows, regNetRow{From: regNodeOf(o.ID, o.Name, o.Kind), Relation: key, To: n.Center, Confidence: o.Confidence,
+			Start: o.Get(regStartField[o.Kind])})
+		links = append(links, link{other: o.ID, relation: key})
 	}
 	for _, l := range links {
 		add(l.other)
@@ -132,6 +140,12 @@ func regBuildNetwork(rec register.Record, rels []register.Record, names map[int6
 		n.Edges = append(n.Edges, regEdge{X1: cx, Y1: cy, X2: o.X, Y2: o.Y, Relation: l.relation, Dashed: l.dashed})
 	}
 	return n
+}
+
+// regStartField names the date shown for a linked record in the table.
+var regStartField = map[register.Kind]string{
+	register.Product: "first_seen", register.Customer: "start", register.Export: "decided",
+	register.Incident: "first_activity", register.Assessment: "assessed",
 }
 
 func regNodeOf(id int64, name string, kind register.Kind) regNode {
