@@ -9,6 +9,7 @@
 package declare
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -384,3 +385,31 @@ func (s *Service) Framework(ctx context.Context, id string) (Framework, error) {
 var errNotFound = pallmall.ErrNotFound
 
 func isNotFound(err error) bool { return errors.Is(err, errNotFound) }
+
+// ParseDocument decodes a framework document written by hand, refusing
+// unknown fields. On a syntax or type error it returns the 1-based line of
+// the error.
+func ParseDocument(b []byte, doc *Document) (line int, err error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(doc)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the document")
+	}
+	if err == nil {
+		return 0, nil
+	}
+	offset := dec.InputOffset()
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		offset = se.Offset
+	case errors.As(err, &te):
+		offset = te.Offset
+	}
+	if offset > int64(len(b)) {
+		offset = int64(len(b))
+	}
+	return 1 + bytes.Count(b[:offset], []byte("\n")), fmt.Errorf("%w: line %d: %v", pallmall.ErrInvalid, 1+bytes.Count(b[:offset], []byte("\n")), err)
+}

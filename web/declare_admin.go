@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -180,3 +181,116 @@ func (s *Server) declareRound(w http.ResponseWriter, r *http.Request) error {
 }
 
 func declareNotFound(err error) bool { return errors.Is(err, pallmall.ErrNotFound) }
+
+type declarePublishPage struct {
+	Frameworks []declare.Framework
+	Example    string
+}
+
+func (s *Server) declarePublishData(r *http.Request) (declarePublishPage, error) {
+	fws, err := s.declareService().Frameworks(r.Context())
+	return declarePublishPage{Frameworks: fws, Example: declareExampleDocument}, err
+}
+
+// declareExampleDocument shows the document format on the publish form.
+const declareExampleDocument = `{
+  "framework": "code-of-practice-industry",
+  "version": "2026",
+  "title": {"en": "…", "fr": "…"},
+  "preamble": {"en": "…", "fr": "…"},
+  "pillars": [
+    {"key": "accountability", "title": {"en": "…", "fr": "…"}, "summary": {"en": "…", "fr": "…"},
+     "measures": [{"number": "1", "role": "industry", "text": {"en": "…", "fr": "…"}}]}
+  ]
+}`
+
+func (s *Server) declarePublishForm(w http.ResponseWriter, r *http.Request) error {
+	if _, err := declareSecretariat(r); err != nil {
+		return err
+	}
+	d, err := s.declarePublishData(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "declare-publish", "declare.publish.title", &Form{Errors: map[string]string{}}, d)
+}
+
+// declarePublish publishes a framework version from its JSON document,
+// creating the framework first if it is new. A JSON error names the line.
+func (s *Server) declarePublish(w http.ResponseWriter, r *http.Request) error {
+	actor, err := declareSecretariat(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return pallmall.ErrInvalid
+	}
+	d, err := s.declarePublishData(r)
+	if err != nil {
+		return err
+	}
+	form := NewForm(r, "document", "summary_en", "summary_fr")
+	render := func() error {
+		return s.render(w, r, http.StatusUnprocessableEntity, "declare-publish", "declare.publish.title", form, d)
+	}
+	raw := r.PostForm.Get("document")
+	var doc declare.Document
+	if line, err := declare.ParseDocument([]byte(raw), &doc); err != nil {
+		form.Errors["document"] = "declare.error.json"
+		form.Values.Set("line", strconv.Itoa(line))
+		return render()
+	}
+	svc := s.declareService()
+	// Validate before creating a new framework, so that a refused document
+	// leaves nothing behind.
+	if err := doc.Validate(); err != nil {
+		if !form.AddErrors(err) {
+			return err
+		}
+		declarePointIntoDocument(form)
+		return render()
+	}
+	if _, err := svc.Framework(r.Context(), doc.Framework); declareNotFound(err) {
+		err := svc.CreateFramework(r.Context(), actor, doc.Framework, doc.Title, declare.Text{EN: r.PostForm.Get("summary_en"), FR: r.PostForm.Get("summary_fr")})
+		if err != nil {
+			var v *pallmall.ValidationError
+			if errors.As(err, &v) {
+				for k, msg := range v.Fields {
+					if k == "id" {
+						k = "document"
+					}
+					form.Errors[k] = msg
+				}
+				return render()
+			}
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	v, err := svc.PublishVersion(r.Context(), actor, doc)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/frameworks/"+v.FrameworkID+"?version="+url.QueryEscape(v.Version), http.StatusSeeOther)
+		return nil
+	case errors.Is(err, pallmall.ErrAlreadyExists):
+		form.Errors["document"] = "declare.error.version_exists"
+	case form.AddErrors(err):
+		declarePointIntoDocument(form)
+	default:
+		return err
+	}
+	return render()
+}
+
+// declarePointIntoDocument moves errors on paths inside the document (such
+// as pillars.0.title_fr) to the document field, naming the path.
+func declarePointIntoDocument(form *Form) {
+	for k, msg := range form.Errors {
+		if k != "document" && k != "summary_en" && k != "summary_fr" {
+			delete(form.Errors, k)
+			form.Errors["document"] = msg
+			form.Values.Set("path", k)
+		}
+	}
+}

@@ -314,3 +314,43 @@ func TestTransparencyPageAndReceipt(t *testing.T) {
 		t.Errorf("receipt entry = %s, want the endorsement's", r.Entry)
 	}
 }
+
+func TestDeclarePublishVersionForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		sec := s.signIn("secretariat")
+		if res := s.get(s.signIn("delegateA"), "/admin/frameworks/publish"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET publish form as delegate = %d, want 403", res.StatusCode)
+		}
+		good, _ := json.MarshalIndent(demo.CodeOfPractice2025(), "", "  ")
+		broken := strings.Replace(string(good), `"version": "2025",`, `"version": "2025"`, 1)
+		missingFR := strings.Replace(string(good), `"fr": "Responsabilité"`, `"fr": ""`, 1)
+		cases := []struct {
+			name, doc, want string
+		}{
+			{"syntax error", broken, "(line 4)"}, // where "title" follows without a comma
+			{"unknown field", strings.Replace(string(good), `"preamble"`, `"preambel"`, 1), "not JSON in the expected format"},
+			{"missing French", missingFR, "(at pillars.0.title_fr)"},
+		}
+		for _, tt := range cases {
+			res := s.post(sec, "/admin/frameworks/publish", url.Values{"document": {tt.doc}, "summary_en": {"Code"}, "summary_fr": {"Code"}})
+			if body := html.UnescapeString(res.Body); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, tt.want) || !strings.Contains(body, "govuk-error-summary") {
+				t.Errorf("POST publish (%s) = %d, want 422 with %q", tt.name, res.StatusCode, tt.want)
+			}
+		}
+		if n := countRows(t, db, "ledger_outbox"); n != 0 {
+			t.Errorf("outbox rows after refused publications = %d, want 0", n)
+		}
+		res := s.post(sec, "/admin/frameworks/publish", url.Values{"document": {string(good)}, "summary_en": {"Measures for states"}, "summary_fr": {"Mesures pour les États"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/frameworks/code-of-practice-states?version=2025" {
+			t.Fatalf("POST publish = %d %s, want 303 to the version", res.StatusCode, res.Header.Get("Location"))
+		}
+		if page := s.get(s.client(), "/frameworks"); !strings.Contains(page.Body, "Measures for states") {
+			t.Errorf("frameworks list lacks the new framework")
+		}
+		res = s.post(sec, "/admin/frameworks/publish", url.Values{"document": {string(good)}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "already has a version with that name") {
+			t.Errorf("POST publish again = %d, want 422", res.StatusCode)
+		}
+	})
+}

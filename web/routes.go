@@ -124,6 +124,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /frameworks/{id}/report", page(s.declarePublishReport))
 	mux.Handle("GET /admin/endorsements/paper", page(s.declarePaperForm))
 	mux.Handle("POST /admin/endorsements/paper", page(s.declareRecordPaper))
+	mux.Handle("GET /admin/frameworks/publish", page(s.declarePublishForm))
+	mux.Handle("POST /admin/frameworks/publish", page(s.declarePublish))
 	mux.Handle("GET /admin/reporting-rounds", page(s.declareRounds))
 	mux.Handle("POST /admin/reporting-rounds", page(s.declareOpenRound))
 	mux.Handle("GET /admin/reporting-rounds/{id}", page(s.declareRound))
