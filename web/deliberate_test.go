@@ -232,3 +232,60 @@ func delibExcerpt(body, near string) string {
 	}
 	return body[i:min(len(body), i+400)]
 }
+
+// TestDeliberationOptionalStakeholderAndStates covers a deliberation that
+// does not require a stakeholder type, post-moderation, drafts and closing.
+func TestDeliberationOptionalStakeholderAndStates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newSite(t, db)
+		ctx := context.Background()
+		svc := &deliberate.Service{DB: db}
+		d, err := svc.Create(ctx, auth.System, deliberate.Deliberation{TitleEN: "Open talk", TitleFR: "Discussion ouverte", Moderation: deliberate.PostModeration})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed, _ := svc.AddSeed(ctx, auth.System, d.ID, "Transparency helps.", "La transparence aide.")
+		base := "/deliberations/" + strconv.FormatInt(d.ID, 10)
+		p := st.client()
+		if res := st.get(p, base); res.StatusCode != http.StatusNotFound {
+			t.Errorf("draft for the public: status %d, want 404", res.StatusCode)
+		}
+		if res := st.get(st.signIn("secretariat"), base); res.StatusCode != http.StatusOK {
+			t.Errorf("draft for the secretariat: status %d, want 200", res.StatusCode)
+		}
+		d.Status = deliberate.Open
+		if _, err := svc.Update(ctx, auth.System, d); err != nil {
+			t.Fatal(err)
+		}
+		res := st.get(p, base)
+		if !strings.Contains(res.Body, "Prefer not to say") || !strings.Contains(res.Body, "(optional)") {
+			t.Errorf("optional stakeholder question missing")
+		}
+		if res := st.post(p, base+"/votes", url.Values{"statement": {strconv.FormatInt(seed.ID, 10)}, "vote": {"pass"}, "stakeholder": {""}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("vote without stakeholder where optional: status %d, want 303", res.StatusCode)
+		}
+		res = st.post(p, base+"/statements", url.Values{"text": {"Publish the licences."}})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "done=statement") {
+			t.Fatalf("submit under post-moderation: %d %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		res = st.get(p, base+"?done=statement")
+		if !strings.Contains(res.Body, "Publish the licences.") || !strings.Contains(res.Body, "now open for votes") {
+			t.Errorf("post-moderated statement not shown at once")
+		}
+		// An empty statement is refused with the form kept.
+		res = st.post(p, base+"/statements", url.Values{"text": {"   "}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "govuk-error-summary") {
+			t.Errorf("empty statement: status %d, want 422", res.StatusCode)
+		}
+		d.Status = deliberate.Closed
+		if _, err := svc.Update(ctx, auth.System, d); err != nil {
+			t.Fatal(err)
+		}
+		if res := st.post(p, base+"/votes", url.Values{"statement": {strconv.FormatInt(seed.ID, 10)}, "vote": {"agree"}}); res.StatusCode != http.StatusConflict {
+			t.Errorf("vote when closed: status %d, want 409", res.StatusCode)
+		}
+		if res := st.get(p, base); !strings.Contains(res.Body, "This deliberation is closed") || strings.Contains(res.Body, `name="vote"`) {
+			t.Errorf("closed page should say so and offer no vote buttons")
+		}
+	})
+}
