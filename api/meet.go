@@ -244,6 +244,11 @@ func (s *Server) createRegistration(w http.ResponseWriter, r *http.Request, acto
 	if org == 0 {
 		org = actor.OrganisationID
 	}
+	if org == 0 {
+		ve := &pallmall.ValidationError{}
+		ve.Add("organisation_id", "meet.error.organisation_required")
+		return ve
+	}
 	person := func(p Person) meet.Participant {
 		return meet.Participant{Name: p.Name, JobTitle: p.JobTitle, Dietary: p.Dietary, AccessNeeds: p.AccessNeeds}
 	}

@@ -96,6 +96,7 @@ func TestMeetingValidate(t *testing.T) {
 		{"deadline after start", func(m *meet.Meeting) { m.RegistrationDeadline = m.StartsAt.Add(time.Hour) }, "registration_deadline", "meet.error.deadline_after_start"},
 		{"no capacity", func(m *meet.Meeting) { m.Capacity = 0 }, "capacity", "meet.error.capacity"},
 		{"no delegation limit", func(m *meet.Meeting) { m.DelegationLimit = 0 }, "delegation_limit", "meet.error.delegation_limit"},
+		{"delegations larger than the meeting", func(m *meet.Meeting) { m.Capacity, m.DelegationLimit = 2, 3 }, "delegation_limit", "meet.error.limit_over_capacity"},
 		{"in person without venue", func(m *meet.Meeting) { m.Venue = "" }, "venue", "error.required"},
 	}
 	m := f.meeting()
@@ -390,6 +391,20 @@ func TestUpdateMeetingEmailsInvited(t *testing.T) {
 		}
 		if changed != 2 {
 			t.Errorf("meeting_changed emails = %d, want 2 (one per invited delegate)", changed)
+		}
+		// Raising the capacity lets the waiting list in.
+		if _, err := f.svc.Register(ctx, f.delegates[0], m.ID, f.orgs[0].ID, delegation("A", "B", "C")); err != nil {
+			t.Fatal(err)
+		}
+		if reg, err := f.svc.Register(ctx, f.delegates[1], m.ID, f.orgs[1].ID, delegation("D", "E", "F")); err != nil || reg.Status != meet.Waitlisted {
+			t.Fatalf("Register(B) = %s, %v; want waitlisted", reg.Status, err)
+		}
+		m.Capacity = 6
+		if _, err := f.svc.UpdateMeeting(ctx, f.secretariat, m); err != nil {
+			t.Fatal(err)
+		}
+		if reg, err := f.svc.Registration(ctx, f.delegates[1], m.ID, f.orgs[1].ID); err != nil || reg.Status != meet.Confirmed {
+			t.Errorf("after raising the capacity, B = %s, %v; want confirmed", reg.Status, err)
 		}
 	})
 }

@@ -176,8 +176,12 @@ func (m *Meeting) Validate() error {
 	if m.Capacity < 1 || m.Capacity > 100000 {
 		v.Add("capacity", "meet.error.capacity")
 	}
-	if m.DelegationLimit < 1 || m.DelegationLimit > 50 {
+	switch {
+	case m.DelegationLimit < 1 || m.DelegationLimit > 50:
 		v.Add("delegation_limit", "meet.error.delegation_limit")
+	case m.Capacity >= 1 && m.DelegationLimit > m.Capacity:
+		// A delegation that could never fit would block the waiting list.
+		v.Add("delegation_limit", "meet.error.limit_over_capacity")
 	}
 	return v.Err()
 }
@@ -250,8 +254,8 @@ func (s *Service) CreateMeeting(ctx context.Context, actor auth.Actor, m Meeting
 }
 
 // UpdateMeeting replaces the details of meeting m.ID with m's (not its
-// outcome or cancellation) and emails the delegates of every organisation
-// invited. Returns ErrForbidden unless actor is the secretariat,
+// outcome or cancellation), emails the delegates of every organisation
+// invited, and confirms waiting delegations that now fit. Returns ErrForbidden unless actor is the secretariat,
 // ErrNotFound, and a ValidationError for bad fields.
 func (s *Service) UpdateMeeting(ctx context.Context, actor auth.Actor, m Meeting) (Meeting, error) {
 	if !actor.Is(auth.Secretariat) {
@@ -280,7 +284,12 @@ func (s *Service) UpdateMeeting(ctx context.Context, actor auth.Actor, m Meeting
 		if err := s.notifyInvited(ctx, tx, updated, EventMeetingChanged); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor.UserID, "meeting.update", "meeting", m.ID, "")
+		if err := audit.Record(ctx, tx, actor.UserID, "meeting.update", "meeting", m.ID, ""); err != nil {
+			return err
+		}
+		// More places may let waiting delegations in.
+		_, err = s.promote(ctx, tx, updated, now)
+		return err
 	})
 	if err != nil {
 		return m, fmt.Errorf("update meeting %d: %w", m.ID, err)

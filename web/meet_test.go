@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,8 +16,10 @@ import (
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/declare"
 	"github.com/pallmall/pallmall/demo"
+	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
+	"github.com/pallmall/pallmall/web"
 )
 
 // meetingForm is a valid new-meeting form in Paris time, starting in a
@@ -285,4 +289,58 @@ func meetPublishCode(t *testing.T, db *store.DB, org int64) int64 {
 		t.Fatal(err)
 	}
 	return v.ID
+}
+
+// TestMeetingKeysInCatalogues checks that every message key the meetings
+// code uses, literal or built from a value, is in both catalogues.
+func TestMeetingKeysInCatalogues(t *testing.T) {
+	c, err := web.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	literal := regexp.MustCompile(`"(meet\.[a-z_]+(?:\.[a-z_]+)*)"`)
+	prefixes := map[string]bool{"meet.kind": true, "meet.format": true, "meet.visibility": true}
+	for _, glob := range []string{"../meet/*.go", "meet_*.go", "../api/meet.go", "templates/meet-*.html"} {
+		files, _ := filepath.Glob(glob)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, _ := os.ReadFile(f)
+			for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+				if !prefixes[m[1]] {
+					keys = append(keys, m[1])
+				}
+			}
+		}
+	}
+	if len(keys) < 100 {
+		t.Fatalf("found only %d keys; the pattern is broken", len(keys))
+	}
+	for _, k := range meet.Kinds {
+		keys = append(keys, "meet.kind."+string(k))
+	}
+	for _, f := range meet.Formats {
+		keys = append(keys, "meet.format."+string(f))
+	}
+	for _, v := range meet.Visibilities {
+		keys = append(keys, "meet.visibility."+string(v))
+	}
+	for _, i := range meet.Interpretations {
+		keys = append(keys, "meet.interpretation."+string(i))
+	}
+	for _, s := range []meet.Status{meet.Confirmed, meet.Waitlisted, meet.Cancelled, "none"} {
+		keys = append(keys, "meet.status."+string(s))
+	}
+	for _, m := range []string{declare.MethodBrowser, declare.MethodPaper, declare.MethodSignature} {
+		keys = append(keys, "meet.method."+m)
+	}
+	for _, k := range keys {
+		for _, lang := range web.Languages {
+			if !c.Has(lang, k) {
+				t.Errorf("key %q is used but missing from the %s catalogue", k, lang)
+			}
+		}
+	}
 }
