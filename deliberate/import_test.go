@@ -1,0 +1,120 @@
+package deliberate_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/deliberate"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+func TestImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := &deliberate.Service{DB: db}
+		d, sts := open(t, svc, deliberate.PreModeration, false, 2)
+		ok := []deliberate.ImportedParticipant{{Stakeholder: auth.State, Votes: map[int64]deliberate.Value{sts[0].ID: deliberate.Agree, sts[1].ID: deliberate.Pass}}}
+		tests := []struct {
+			name  string
+			actor auth.Actor
+			ps    []deliberate.ImportedParticipant
+			field string
+			err   error
+		}{
+			{"delegate", auth.Actor{UserID: 3, Role: auth.Delegate}, ok, "", pallmall.ErrForbidden},
+			{"unknown statement", secretariat, []deliberate.ImportedParticipant{{Votes: map[int64]deliberate.Value{999999: deliberate.Agree}}}, "statement", nil},
+			{"bad value", secretariat, []deliberate.ImportedParticipant{{Votes: map[int64]deliberate.Value{sts[0].ID: 3}}}, "vote", nil},
+			{"bad stakeholder", secretariat, []deliberate.ImportedParticipant{{Stakeholder: "pirates"}}, "stakeholder", nil},
+			{"ok", secretariat, ok, "", nil},
+		}
+		for _, tc := range tests {
+			err := svc.Import(ctx, tc.actor, d.ID, tc.ps)
+			switch {
+			case tc.field != "":
+				if fieldErr(err, tc.field) == "" {
+					t.Errorf("%s: Import = %v, want an error on %s", tc.name, err, tc.field)
+				}
+			case tc.err != nil:
+				if !errors.Is(err, tc.err) {
+					t.Errorf("%s: Import = %v, want %v", tc.name, err, tc.err)
+				}
+			case err != nil:
+				t.Errorf("%s: Import = %v", tc.name, err)
+			}
+		}
+		// Refused imports left nothing behind.
+		var n int
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM deliberation_votes WHERE deliberation_id = $1`, d.ID).Scan(&n)
+		if n != 2 {
+			t.Errorf("stored votes after imports = %d, want 2 (only the good import)", n)
+		}
+	})
+}
+
+// TestVotingWhileAnalysing votes from several goroutines while the runner
+// re-analyses: no vote fails or waits on the analysis, and the final
+// analysis counts every stored vote.
+func TestVotingWhileAnalysing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		svc := &deliberate.Service{DB: db}
+		d, sts := open(t, svc, deliberate.PreModeration, false, 10)
+		var bulk []deliberate.ImportedParticipant
+		rng := rand.New(rand.NewPCG(1, 2))
+		for range 300 {
+			p := deliberate.ImportedParticipant{Votes: map[int64]deliberate.Value{}}
+			for _, st := range sts {
+				p.Votes[st.ID] = deliberate.Value(rng.IntN(3) - 1)
+			}
+			bulk = append(bulk, p)
+		}
+		if err := svc.Import(ctx, secretariat, d.ID, bulk); err != nil {
+			t.Fatal(err)
+		}
+		r := &deliberate.Runner{Service: svc, Poll: 5 * time.Millisecond, Quiet: time.Millisecond, MaxWait: 20 * time.Millisecond}
+		done := make(chan struct{})
+		go func() { r.Run(ctx); close(done) }()
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 5 {
+					_, tok, err := svc.Join(ctx, d.ID, "")
+					if err != nil {
+						t.Errorf("Join: %v", err)
+						return
+					}
+					for j, st := range sts {
+						if err := svc.Vote(ctx, d.ID, tok, st.ID, deliberate.Value((g+i+j)%3-1)); err != nil {
+							t.Errorf("Vote while analysing: %v", err)
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		want := 300*10 + 4*5*10
+		for range 500 {
+			a, err := svc.Latest(ctx, auth.Actor{}, d.ID)
+			if err == nil && a.Votes == want {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		a, err := svc.Latest(ctx, auth.Actor{}, d.ID)
+		if err != nil || a.Votes != want || a.Participants != 320 {
+			t.Errorf("final analysis = %d votes, %d participants, %v; want %d, 320", a.Votes, a.Participants, err, want)
+		}
+		cancel()
+		<-done
+	})
+}
