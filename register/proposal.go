@@ -346,9 +346,14 @@ func (s *Service) Revise(ctx context.Context, actor auth.Actor, id int64, n NewP
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE register_proposals SET name = $1, confidence = $2, fields = $3, sources = $4, note = $5, requested_by = $6, status = 'pending', updated_at = $7 WHERE id = $8`,
-			d.Name, string(d.Confidence), fields, sources, strings.TrimSpace(n.Note), strings.TrimSpace(n.RequestedBy), store.Now(), id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE register_proposals SET name = $1, confidence = $2, fields = $3, sources = $4, note = $5, requested_by = $6, status = 'pending', updated_at = $7
+			WHERE id = $8 AND status IN ('pending', 'more_evidence')`,
+			d.Name, string(d.Confidence), fields, sources, strings.TrimSpace(n.Note), strings.TrimSpace(n.RequestedBy), store.Now(), id)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("register proposal %d was decided meanwhile: %w", id, pallmall.ErrConflict)
 		}
 		return audit.Record(ctx, tx, actor.UserID, "register.revise", "register_proposal", id, "")
 	})
@@ -425,9 +430,16 @@ func (s *Service) Decide(ctx context.Context, actor auth.Actor, id int64, dec De
 			rec = recordID
 		}
 		now := store.Now()
-		if _, err := tx.Exec(ctx, `UPDATE register_proposals SET status = $1, reason_en = $2, reason_fr = $3, decided_by = $4, decided_at = $5, updated_at = $5, record_id = $6 WHERE id = $7`,
-			string(dec.Status), dec.ReasonEN, dec.ReasonFR, actor.UserID, now, rec, id); err != nil {
+		// The status condition makes a concurrent decision on the same
+		// proposal fail here, rolling back anything published above.
+		res, err := tx.Exec(ctx, `UPDATE register_proposals SET status = $1, reason_en = $2, reason_fr = $3, decided_by = $4, decided_at = $5, updated_at = $5, record_id = $6
+			WHERE id = $7 AND status IN ('pending', 'more_evidence')`,
+			string(dec.Status), dec.ReasonEN, dec.ReasonFR, actor.UserID, now, rec, id)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("register proposal %d was decided meanwhile: %w", id, pallmall.ErrConflict)
 		}
 		return audit.Record(ctx, tx, actor.UserID, "register.decide."+string(dec.Status), "register_proposal", id, "")
 	})

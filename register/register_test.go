@@ -384,3 +384,38 @@ func TestTakedownRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentDecisions: two secretariat members accepting the same
+// proposal at once publish it once; the other gets ErrConflict.
+func TestConcurrentDecisions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p, err := f.svc.Propose(ctx, f.delA, register.NewProposal{Op: ledger.OpAdd, Draft: vendorDraft("Example One")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := f.svc.Decide(ctx, f.sec, p.ID, register.Decision{Status: register.Accepted})
+				errs <- err
+			}()
+		}
+		var ok, conflict int
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case errors.Is(err, pallmall.ErrConflict):
+				conflict++
+			default:
+				t.Errorf("Decide = %v", err)
+			}
+		}
+		recs, _, _ := f.svc.Search(ctx, register.Filter{})
+		if ok != 1 || conflict != 1 || len(recs) != 1 {
+			t.Errorf("concurrent accepts: %d succeeded, %d conflicted, %d records; want 1, 1, 1", ok, conflict, len(recs))
+		}
+	})
+}
