@@ -263,3 +263,49 @@ func (s *Server) declareSignatoriesAtom(w http.ResponseWriter, r *http.Request) 
 func declareSortAtom(es []declareAtomEntry) {
 	slices.SortStableFunc(es, func(a, b declareAtomEntry) int { return strings.Compare(b.Updated, a.Updated) })
 }
+
+type declareEntryPage struct {
+	ID        int64
+	Ref       declare.LogRef
+	Entry     string
+	Published bool
+	PublicURL string
+}
+
+// declareLogEntry shows any log entry by its entry id (the outbox id), for
+// every area's records: the entry once it is in the log, its index, and a
+// receipt once a published checkpoint covers it. A pending entry shows
+// only that it is pending.
+func (s *Server) declareLogEntry(w http.ResponseWriter, r *http.Request) error {
+	ref, err := s.declareEntryRef(r)
+	if err != nil {
+		return err
+	}
+	d := declareEntryPage{ID: ref.OutboxID, Ref: ref, PublicURL: s.PublicURL, Published: s.declarePublished(r, ref)}
+	if ref.Logged {
+		if d.Entry, err = s.declareOutboxEntry(r, ref.OutboxID); err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, "declare-entry", "declare.entry.title", nil, d)
+}
+
+func (s *Server) declareLogEntryReceipt(w http.ResponseWriter, r *http.Request) error {
+	ref, err := s.declareEntryRef(r)
+	if err != nil {
+		return err
+	}
+	return s.declareWriteReceipt(w, r, ref)
+}
+
+func (s *Server) declareEntryRef(r *http.Request) (declare.LogRef, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return declare.LogRef{}, err
+	}
+	idx, ok, err := ledger.EntryIndex(r.Context(), s.DB, id)
+	if err != nil {
+		return declare.LogRef{}, err
+	}
+	return declare.LogRef{OutboxID: id, Index: idx, Logged: ok}, nil
+}

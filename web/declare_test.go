@@ -313,6 +313,30 @@ func TestTransparencyPageAndReceipt(t *testing.T) {
 	if entry["document_sha256"] != e.DocumentSHA256 || entry["id"] != e.Log.EntryID() {
 		t.Errorf("receipt entry = %s, want the endorsement's", r.Entry)
 	}
+
+	// Any area's entry has a page and a receipt by its entry id.
+	entryPath := "/transparency/entries/" + e.Log.EntryID()
+	if code, body := get(entryPath); code != 200 || !strings.Contains(html.UnescapeString(body), string(r.Entry)) || !strings.Contains(body, "receipt.json") {
+		t.Errorf("GET %s = %d, want the entry and a receipt link", entryPath, code)
+	}
+	if code, body := get(entryPath + "/receipt.json"); code != 200 || !strings.Contains(body, `"inclusion_proof"`) {
+		t.Errorf("GET %s/receipt.json = %d", entryPath, code)
+	}
+	var pending int64
+	db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		pending, err = ledger.Enqueue(ctx, tx, ledger.RegisterChange{Register: "vendors", Op: ledger.OpRemove, Subject: "v1"})
+		return err
+	})
+	if code, body := get("/transparency/entries/" + ledger.EntryID(pending)); code != 200 || !strings.Contains(body, "Pending") || strings.Contains(body, "vendors") {
+		t.Errorf("pending entry page = %d, want 'Pending' without the entry", code)
+	}
+	if code, _ := get("/transparency/entries/" + ledger.EntryID(pending) + "/receipt.json"); code != 404 {
+		t.Errorf("pending receipt = %d, want 404", code)
+	}
+	if code, _ := get("/transparency/entries/99999"); code != 404 {
+		t.Errorf("unknown entry = %d, want 404", code)
+	}
 }
 
 func TestDeclarePublishVersionForm(t *testing.T) {

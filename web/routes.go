@@ -104,6 +104,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Frameworks, endorsements, reports and the transparency log (issue 4).
 	mux.Handle("GET /transparency", page(s.declareTransparency))
 	mux.Handle("GET /transparency/verifier.key", page(s.declareVerifierKey))
+	mux.Handle("GET /transparency/entries/{id}", page(s.declareLogEntry))
+	mux.Handle("GET /transparency/entries/{id}/receipt.json", page(s.declareLogEntryReceipt))
 	mux.Handle("GET /frameworks", page(s.declareFrameworks))
 	mux.Handle("GET /frameworks/signing-key", page(s.declareSigningKeyForm))
 	mux.Handle("POST /frameworks/signing-key", page(s.declareSaveSigningKey))
