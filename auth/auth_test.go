@@ -3,6 +3,8 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
+	"github.com/pallmall/pallmall/vault"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -333,6 +336,112 @@ func TestDelegatesSeeOnlyTheirOrganisation(t *testing.T) {
 		_, err = s.CreateOrganisation(ctx, auth.System, auth.Organisation{NameEN: "Nowhere", NameFR: "Nulle part", Kind: auth.State})
 		if !errors.As(err, &v) || v.Fields["country"] == "" {
 			t.Errorf("state without country = %v, want error on country", err)
+		}
+	})
+}
+
+func TestIdentityFieldsAreSealedAtRest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		keys, err := vault.LoadOrCreate(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := newService(t, db)
+		s.Keys = keys
+		u := mustUser(t, s, auth.NewUser{Email: "Rosa.Marker@Example.org", Name: "Rosa Markerfield", Role: auth.Analyst}, "a long enough password")
+		// Nothing readable in the table itself: a dump shows no one.
+		rows, err := db.Query(ctx, `SELECT * FROM users`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			raw := strings.ToLower(fmt.Sprint(vals...))
+			for _, marker := range []string{"rosa", "marker", "example.org"} {
+				if strings.Contains(raw, marker) {
+					t.Errorf("users row holds %q in clear: %s", marker, raw)
+				}
+			}
+		}
+		rows.Close()
+		// Lookups and sign-in still work, by the blind index.
+		if got, err := s.UserByEmail(ctx, " rosa.marker@example.ORG"); err != nil || got.ID != u.ID || got.Name != "Rosa Markerfield" {
+			t.Errorf("UserByEmail = %+v, %v", got, err)
+		}
+		if _, err := s.SignIn(ctx, "rosa.marker@example.org", "a long enough password", "c"); err != nil {
+			t.Errorf("SignIn: %v", err)
+		}
+		// Rotation: a new key seals, old rows are re-sealed, all still open.
+		if _, err := vault.AddKey(dir); err != nil {
+			t.Fatal(err)
+		}
+		s.Keys, err = vault.LoadOrCreate(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ResealUsers(ctx); err != nil || n != 1 {
+			t.Errorf("ResealUsers = %d, %v; want 1", n, err)
+		}
+		if n, _ := s.ResealUsers(ctx); n != 0 {
+			t.Errorf("second ResealUsers = %d, want 0", n)
+		}
+		if got, err := s.User(ctx, u.ID); err != nil || got.Email != "rosa.marker@example.org" {
+			t.Errorf("User after rotation = %+v, %v", got, err)
+		}
+		// Without the keys, the data cannot be read.
+		s.Keys = vault.Ephemeral()
+		if _, err := s.User(ctx, u.ID); !errors.Is(err, vault.ErrUndecryptable) {
+			t.Errorf("User with the wrong keys = %v, want ErrUndecryptable", err)
+		}
+	})
+}
+
+func TestRecoveryCodeReplacesTOTPOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, db)
+		u := mustUser(t, s, auth.NewUser{Email: "sec@example.org", Name: "S", Role: auth.Secretariat}, "a long enough password")
+		if err := s.SetTOTP(ctx, auth.System, u.ID, auth.NewTOTPSecret(), ""); err != nil {
+			t.Fatal(err)
+		}
+		codes, err := s.NewRecoveryCodes(ctx, u.Actor())
+		if err != nil || len(codes) != 10 {
+			t.Fatalf("NewRecoveryCodes = %v, %v", codes, err)
+		}
+		signIn := func(code string) error {
+			res, err := s.SignIn(ctx, "sec@example.org", "a long enough password", "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.SecondFactor(ctx, res.Token, "", code, "c")
+			return err
+		}
+		if err := signIn(strings.ToUpper(codes[3])); err != nil {
+			t.Errorf("sign-in with a recovery code: %v", err)
+		}
+		if err := signIn(codes[3]); err == nil {
+			t.Error("a recovery code worked twice")
+		}
+		if n, _ := s.RecoveryCodesLeft(ctx, u.Actor()); n != 9 {
+			t.Errorf("RecoveryCodesLeft = %d, want 9", n)
+		}
+		// New codes replace the old ones.
+		if _, err := s.NewRecoveryCodes(ctx, u.Actor()); err != nil {
+			t.Fatal(err)
+		}
+		if err := signIn(codes[4]); err == nil {
+			t.Error("an old recovery code worked after new ones were made")
+		}
+		if err := signIn("aaaaa-bbbbb"); err == nil {
+			t.Error("a made-up recovery code worked")
 		}
 	})
 }

@@ -56,8 +56,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientKey string)
 		locked   *time.Time
 		totpSecr string
 	)
-	row := s.DB.QueryRow(ctx, `SELECT `+userColumns+`, password_hash, failed_logins, locked_until, totp_secret FROM users WHERE email = $1`, normaliseEmail(email))
+	row := s.DB.QueryRow(ctx, `SELECT `+userColumns+`, password_hash, failed_logins, locked_until, totp_secret FROM users WHERE email_index = $1`, s.emailIndex(email))
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, nullInt{&u.OrganisationID}, &u.SigningAuthority, &u.TwoFactor, &u.Disabled, &u.CreatedAt, &hash, &failed, &locked, &totpSecr)
+	if err == nil {
+		err = s.openUser(&u)
+	}
 	if errors.Is(err, pallmall.ErrNotFound) {
 		CheckPassword(dummyHash, password) // same work as for a real account
 		return SignInResult{}, pallmall.ErrUnauthenticated
@@ -146,14 +149,25 @@ func (s *Service) SecondFactor(ctx context.Context, token, secret, code, clientK
 		stored = secret
 	}
 	step, ok := checkTOTP(stored, code, s.now(), last)
-	if !ok {
+	recovery := false
+	if !ok && !setup {
+		// A recovery code stands in for the app's code, once.
+		if recovery, err = s.useRecoveryCode(ctx, s.DB, sess.UserID, code); err != nil {
+			return "", err
+		}
+	}
+	if !ok && !recovery {
 		var v pallmall.ValidationError
 		v.Add("code", "error.totp_wrong")
 		return "", &v
 	}
 	newToken := NewToken()
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3`, stored, step, sess.UserID); err != nil {
+		if recovery {
+			if err := audit.Record(ctx, tx, sess.UserID, "user.recovery_code.use", "user", sess.UserID, ""); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3`, stored, step, sess.UserID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(token)); err != nil {

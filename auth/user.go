@@ -73,12 +73,27 @@ func (n *NewUser) Validate() error {
 
 const userColumns = `id, email, name, role, organisation_id, signing_authority, totp_secret <> '', disabled, created_at`
 
-func scanUser(r interface{ Scan(...any) error }) (User, error) {
+func (s *Service) scanUser(r interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var org sql.NullInt64
 	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &org, &u.SigningAuthority, &u.TwoFactor, &u.Disabled, &u.CreatedAt)
 	u.OrganisationID = org.Int64
-	return u, err
+	if err != nil {
+		return u, err
+	}
+	return u, s.openUser(&u)
+}
+
+// openUser decrypts the sealed identity fields in place.
+func (s *Service) openUser(u *User) error {
+	var err error
+	if u.Email, err = s.keys().Open(sealEmail, u.Email); err != nil {
+		return fmt.Errorf("user %d email: %w", u.ID, err)
+	}
+	if u.Name, err = s.keys().Open(sealName, u.Name); err != nil {
+		return fmt.Errorf("user %d name: %w", u.ID, err)
+	}
+	return nil
 }
 
 // CreateUser creates an account with no password and returns it with a
@@ -104,10 +119,12 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, n NewUser, validF
 	var u User
 	var token string
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		row := tx.QueryRow(ctx, `INSERT INTO users (email, name, role, organisation_id, signing_authority, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userColumns, n.Email, n.Name, n.Role, org, n.SigningAuthority, now)
+		k := s.keys()
+		row := tx.QueryRow(ctx, `INSERT INTO users (email_index, email, name, role, organisation_id, signing_authority, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userColumns,
+			s.emailIndex(n.Email), k.Seal(sealEmail, n.Email), k.Seal(sealName, n.Name), n.Role, org, n.SigningAuthority, now)
 		var err error
-		if u, err = scanUser(row); err != nil {
+		if u, err = s.scanUser(row); err != nil {
 			return err
 		}
 		if token, err = issueOneTime(ctx, tx, u.ID, purposeSetPassword, now, validFor); err != nil {
@@ -128,12 +145,12 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, n NewUser, validF
 
 // User returns the account with the given id. Returns ErrNotFound.
 func (s *Service) User(ctx context.Context, id int64) (User, error) {
-	return scanUser(s.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return s.scanUser(s.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
 // UserByEmail returns the account with the given email. Returns ErrNotFound.
 func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(s.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(strings.TrimSpace(email))))
+	return s.scanUser(s.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email_index = $1`, s.emailIndex(email)))
 }
 
 // Users lists accounts by id, optionally those of one organisation. The
@@ -147,7 +164,7 @@ func (s *Service) Users(ctx context.Context, actor Actor, orgID int64) ([]User, 
 		return nil, pallmall.ErrForbidden
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+` FROM users WHERE ($1 = 0 OR organisation_id = $1) ORDER BY id`, orgID)
-	return store.ScanAll(rows, err, func(r *sql.Rows) (User, error) { return scanUser(r) })
+	return store.ScanAll(rows, err, func(r *sql.Rows) (User, error) { return s.scanUser(r) })
 }
 
 // SetTOTP stores a confirmed TOTP secret for the user, or removes it when
@@ -205,4 +222,51 @@ func checkNewPassword(p string) error {
 		v.Add("password", "error.too_long")
 	}
 	return v.Err()
+}
+
+// ResealUsers re-encrypts every account's identity fields that were not
+// sealed with the current key, after a key rotation (vault.AddKey). It
+// returns how many accounts it changed.
+func (s *Service) ResealUsers(ctx context.Context) (int, error) {
+	k := s.keys()
+	rows, err := s.DB.Query(ctx, `SELECT id, email, name FROM users ORDER BY id`)
+	type sealed struct {
+		id          int64
+		email, name string
+	}
+	all, err := store.ScanAll(rows, err, func(r *sql.Rows) (sealed, error) {
+		var x sealed
+		return x, r.Scan(&x.id, &x.email, &x.name)
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, x := range all {
+		if k.Current(x.email) && k.Current(x.name) {
+			continue
+		}
+		email, err := k.Open(sealEmail, x.email)
+		if err != nil {
+			return n, fmt.Errorf("user %d: %w", x.id, err)
+		}
+		name, err := k.Open(sealName, x.name)
+		if err != nil {
+			return n, fmt.Errorf("user %d: %w", x.id, err)
+		}
+		if _, err := s.DB.Exec(ctx, `UPDATE users SET email = $1, name = $2 WHERE id = $3 AND email = $4`,
+			k.Seal(sealEmail, email), k.Seal(sealName, name), x.id, x.email); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Delegates returns the active delegate accounts of an organisation, for
+// notifying them. Callers outside this package must not read the users
+// table directly: its identity fields are sealed.
+func (s *Service) Delegates(ctx context.Context, orgID int64) ([]User, error) {
+	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+` FROM users WHERE organisation_id = $1 AND role = 'delegate' AND NOT disabled ORDER BY id`, orgID)
+	return store.ScanAll(rows, err, func(r *sql.Rows) (User, error) { return s.scanUser(r) })
 }

@@ -30,7 +30,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{auth: &auth.Service{DB: db}, now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	f.svc = &meet.Service{DB: db, PublicURL: "https://pallmall.example", Now: func() time.Time { return f.now }}
+	f.svc = &meet.Service{DB: db, Directory: f.auth, PublicURL: "https://pallmall.example", Now: func() time.Time { return f.now }}
 	names := [][2]string{{"Ruritania", "Ruritanie"}, {"Open Rights Lab", "Labo des droits ouverts"}, {"Borduria", "Bordurie"}}
 	for i, n := range names {
 		o, err := f.auth.CreateOrganisation(ctx, auth.System, auth.Organisation{NameEN: n[0], NameFR: n[1], Kind: auth.CivilSociety})

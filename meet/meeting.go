@@ -189,10 +189,18 @@ func (m *Meeting) Validate() error {
 // Service stores and checks meetings. Build it with named fields.
 type Service struct {
 	DB *store.DB
+	// Directory finds the delegates to notify. The users table's names and
+	// emails are sealed, so only auth can read them.
+	Directory Directory
 	// PublicURL is where the platform is reached; email links start with it.
 	PublicURL string
 	// Now returns the current time; nil means store.Now. Tests move it.
 	Now func() time.Time
+}
+
+// Directory lists an organisation's active delegates; *auth.Service is one.
+type Directory interface {
+	Delegates(ctx context.Context, orgID int64) ([]auth.User, error)
 }
 
 func (s *Service) now() time.Time {

@@ -3,6 +3,7 @@ package meet
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -124,14 +125,17 @@ func formatRange(m Meeting, lang string) string {
 
 // notifyOrg writes an email for ev to every active delegate of orgID.
 func (s *Service) notifyOrg(ctx context.Context, tx *store.Tx, m Meeting, orgID int64, ev Event, reg *Registration) error {
-	type recipient struct{ email, name string }
-	rows, err := tx.Query(ctx, `SELECT email, name FROM users WHERE organisation_id = $1 AND role = 'delegate' AND NOT disabled ORDER BY id`, orgID)
-	to, err := store.ScanAll(rows, err, func(r *sql.Rows) (recipient, error) {
-		var x recipient
-		return x, r.Scan(&x.email, &x.name)
-	})
+	if s.Directory == nil {
+		return errors.New("meet: no directory of delegates configured")
+	}
+	delegates, err := s.Directory.Delegates(ctx, orgID)
 	if err != nil {
 		return err
+	}
+	type recipient struct{ email, name string }
+	var to []recipient
+	for _, u := range delegates {
+		to = append(to, recipient{u.Email, u.Name})
 	}
 	now := s.now()
 	for _, r := range to {

@@ -49,8 +49,8 @@ func TestErrorsMapToSentinels(t *testing.T) {
 		if !errors.Is(err, pallmall.ErrNotFound) {
 			t.Errorf("missing row error = %v, want ErrNotFound", err)
 		}
-		_, err = db.Exec(ctx, `INSERT INTO users (email, name, role, organisation_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			"a@example.org", "A", "delegate", id+1000, now)
+		_, err = db.Exec(ctx, `INSERT INTO users (email_index, email, name, role, organisation_id, created_at) VALUES ($1, $1, $2, $3, $4, $5)`,
+			"index", "A", "delegate", id+1000, now)
 		if !errors.Is(err, pallmall.ErrConflict) {
 			t.Errorf("foreign key violation error = %v, want ErrConflict", err)
 		}

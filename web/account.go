@@ -20,10 +20,13 @@ func requireSignIn(r *http.Request) (auth.Actor, error) {
 }
 
 type accountData struct {
-	User     auth.User
-	Org      *auth.Organisation
-	Tokens   []auth.APIToken
-	NewToken string
+	User          auth.User
+	Org           *auth.Organisation
+	Tokens        []auth.APIToken
+	NewToken      string
+	Passkeys      []auth.Passkey
+	RecoveryLeft  int
+	PasskeysReady bool // the server is configured for passkeys
 }
 
 func (s *Server) accountData(r *http.Request, actor auth.Actor) (accountData, error) {
@@ -40,7 +43,14 @@ func (s *Server) accountData(r *http.Request, actor auth.Actor) (accountData, er
 		}
 		d.Org = &o
 	}
-	d.Tokens, err = s.Auth.APITokens(ctx, actor, actor.UserID)
+	if d.Tokens, err = s.Auth.APITokens(ctx, actor, actor.UserID); err != nil {
+		return d, err
+	}
+	if d.Passkeys, err = s.Auth.Passkeys(ctx, actor); err != nil {
+		return d, err
+	}
+	d.PasskeysReady = s.Auth.WebAuthn != nil
+	d.RecoveryLeft, err = s.Auth.RecoveryCodesLeft(ctx, actor)
 	return d, err
 }
 

@@ -16,6 +16,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /sign-in/code", page(s.secondFactorForm))
 	mux.Handle("POST /sign-in/code", page(s.secondFactor))
 	mux.Handle("POST /sign-out", page(s.signOut))
+	mux.HandleFunc("POST /sign-in/passkey/options", s.passkeySignInOptions)
+	mux.HandleFunc("POST /sign-in/passkey", s.passkeySignIn)
+	mux.HandleFunc("POST /account/passkeys/options", s.passkeyAddOptions)
+	mux.HandleFunc("POST /account/passkeys", s.passkeyAdd)
+	mux.Handle("POST /account/passkeys/{id}/delete", page(s.passkeyDelete))
+	mux.Handle("POST /account/recovery-codes", page(s.recoveryCodes))
 	mux.Handle("GET /account/set-password/{token}", page(s.setPasswordForm))
 	mux.Handle("POST /account/set-password/{token}", page(s.setPassword))
 

@@ -37,6 +37,7 @@ func commands() []command {
 
 		{"register import", "import CSV or JSON records into the market oversight register, reporting every bad line (--file [--skip-bad] [--dry-run])", runRegisterImport},
 		{"register export", "export the published register as CSV or JSON, or its incidents as STIX 2.1 (--format csv|json|stix [--out FILE])", runRegisterExport},
+		{"keys rotate", "add a new identity key and re-seal names and emails with it", runKeysRotate},
 		{"backup", "write a consistent backup of the database, the transparency log and the keys (--out FILE)", runBackup},
 		{"restore", "restore a backup into a new data directory (and database) (--in FILE)", runRestore},
 		{"version", "print the version", runVersion},

@@ -107,7 +107,13 @@ func TestAnalyseCommand(t *testing.T) {
 // startApp runs the platform in-process on a free loopback port.
 func startApp(t *testing.T, a *App) (url string, stop func() error) {
 	t.Helper()
-	a.Addr = "127.0.0.1:0"
+	return startAppAt(t, a, "127.0.0.1:0")
+}
+
+// startAppAt runs the platform in-process on the given loopback address.
+func startAppAt(t *testing.T, a *App, addr string) (url string, stop func() error) {
+	t.Helper()
+	a.Addr = addr
 	if a.Logger == nil {
 		a.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -259,5 +265,26 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 	r := <-done
 	if r.err != nil || r.code != 200 {
 		t.Errorf("in-flight request = %d, %v; want 200", r.code, r.err)
+	}
+}
+
+func TestKeysRotate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PALLMALL_DATA", dir)
+	if _, _, err := runCmd(t, "user", "create", "--email", "k@example.org", "--name", "Kim", "--role", "analyst"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCmd(t, "keys", "rotate")
+	if err != nil || !strings.Contains(out, "New identity key 2") || !strings.Contains(out, "re-sealed 1 accounts") {
+		t.Fatalf("keys rotate = %q, %v", out, err)
+	}
+	if out, _, err := runCmd(t, "user", "list"); err != nil || !strings.Contains(out, "k@example.org") {
+		t.Errorf("user list after rotation = %q, %v", out, err)
+	}
+	// The database file holds no clear email or name.
+	db, _ := os.ReadFile(filepath.Join(dir, "pallmall.db"))
+	wal, _ := os.ReadFile(filepath.Join(dir, "pallmall.db-wal"))
+	if bytes.Contains(append(db, wal...), []byte("k@example.org")) || bytes.Contains(append(db, wal...), []byte("Kim")) {
+		t.Error("the SQLite files contain the account's email or name in clear")
 	}
 }

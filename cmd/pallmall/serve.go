@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/pallmall/pallmall/demo"
 	"github.com/pallmall/pallmall/ledger"
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/vault"
 	"github.com/pallmall/pallmall/web"
 )
 
@@ -30,6 +32,12 @@ func (d *dbFlags) register(fs interface {
 }) {
 	fs.StringVar(&d.dataDir, "data", "./pallmall-data", "data directory (SQLite database, keys, log)")
 	fs.StringVar(&d.url, "database", "", "PostgreSQL URL (postgres://...); empty for SQLite in the data directory")
+}
+
+// keys loads the identity keys from the data directory's keys folder,
+// creating them on first use. They never go into the database.
+func (d *dbFlags) keys() (*vault.Keyring, error) {
+	return vault.LoadOrCreate(filepath.Join(d.dataDir, "keys"))
 }
 
 // open opens and migrates the database.
@@ -82,16 +90,25 @@ func (a *App) Open(ctx context.Context) error {
 	if a.db, err = a.DB.open(ctx); err != nil {
 		return err
 	}
-	a.auth = &auth.Service{DB: a.db, Password: a.Password, Clients: auth.NewLimiter(20, 5*time.Minute)}
+	keys, err := a.DB.keys()
+	if err != nil {
+		a.db.Close()
+		return err
+	}
+	a.auth = &auth.Service{DB: a.db, Keys: keys, Password: a.Password, Clients: auth.NewLimiter(20, 5*time.Minute)}
 	if a.listener, err = net.Listen("tcp", a.Addr); err != nil {
 		a.db.Close()
 		return err
 	}
 	publicURLGiven := a.PublicURL != ""
 	if a.PublicURL == "" {
-		a.PublicURL = "http://" + a.listener.Addr().String()
+		a.PublicURL = defaultPublicURL(a.listener.Addr())
 	}
 	a.PublicURL = strings.TrimSuffix(a.PublicURL, "/")
+	if a.auth.WebAuthn, err = auth.NewWebAuthn(a.PublicURL); err != nil {
+		a.Close()
+		return fmt.Errorf("--public-url: %w", err)
+	}
 	if err := a.openLedger(ctx, publicURLGiven); err != nil {
 		a.Close()
 		return err
@@ -133,6 +150,15 @@ func (a *App) Open(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
 	return nil
+}
+
+// defaultPublicURL names a loopback listener "localhost", which browsers
+// treat as a secure origin for passkeys, unlike 127.0.0.1.
+func defaultPublicURL(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return fmt.Sprintf("http://localhost:%d", tcp.Port)
+	}
+	return "http://" + addr.String()
 }
 
 // URL is where the platform answers.
@@ -206,9 +232,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	a := &App{Stdout: stdout}
 	fs.StringVar(&a.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&a.MetricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics; empty for none")
-	fs.StringVar(&a.PublicURL, "public-url", "", "URL people reach the platform at (default http://ADDR)")
 	fs.StringVar(&a.LogWitnessPolicy, "log-witness-policy", "", "file with the witness policy: checkpoints are published once these witnesses cosign them")
 	fs.BoolVar(&a.LogWitnessFailOpen, "log-witness-fail-open", false, "publish checkpoints even when the witness policy is not met in time")
+	fs.StringVar(&a.PublicURL, "public-url", "", "URL people reach the platform at (default http://ADDR; http://localhost:PORT on loopback)")
 	fs.StringVar(&a.LogOrigin, "log-origin", "", "transparency log origin (default derived from --public-url, e.g. pallmall.example.org/log)")
 	fs.BoolVar(&a.Demo, "demo", false, "load demo organisations and accounts once, and print the demo logins")
 	logFormat := fs.String("log-format", "text", "log format: text or json")

@@ -30,7 +30,11 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer db.Close()
-	svc := &auth.Service{DB: db}
+	keys, err := d.keys()
+	if err != nil {
+		return err
+	}
+	svc := &auth.Service{DB: db, Keys: keys}
 	n := auth.NewUser{Email: *email, Name: *name, Role: auth.Role(*role), SigningAuthority: *signing}
 	if *org != "" {
 		o, err := svc.OrganisationByName(ctx, *org)
@@ -75,7 +79,11 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
-	svc := &auth.Service{DB: db}
+	keys, err := d.keys()
+	if err != nil {
+		return err
+	}
+	svc := &auth.Service{DB: db, Keys: keys}
 	users, err := svc.Users(ctx, auth.System, 0)
 	if err != nil {
 		return err
@@ -120,7 +128,11 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer db.Close()
-	svc := &auth.Service{DB: db}
+	keys, err := d.keys()
+	if err != nil {
+		return err
+	}
+	svc := &auth.Service{DB: db, Keys: keys}
 	u, err := svc.UserByEmail(ctx, *email)
 	if errors.Is(err, pallmall.ErrNotFound) {
 		return usageError{fmt.Sprintf("no account with email %q", *email)}

@@ -38,6 +38,7 @@ writeFileSync(join(out, 'govuk-frontend.min.js'), js)
 
 // 3. Our JS, manifest and images, copied as they are.
 copyFileSync(join(src, 'init.js'), join(out, 'init.js'))
+copyFileSync(join(src, 'passkey.js'), join(out, 'passkey.js'))
 copyFileSync(join(src, 'manifest.json'), join(out, 'manifest.json'))
 for (const name of readdirSync(join(src, 'images')).sort()) {
   copyFileSync(join(src, 'images', name), join(out, 'images', name))

@@ -16,6 +16,10 @@ CREATE UNIQUE INDEX organisations_name_en ON organisations (lower(name_en));
 
 CREATE TABLE users (
     id                INTEGER PRIMARY KEY,
+    -- email and name are sealed with the identity keys (package vault),
+    -- which live outside the database; email_index is a keyed hash of the
+    -- normalised email for sign-in lookups.
+    email_index       TEXT NOT NULL,
     email             TEXT NOT NULL,
     name              TEXT NOT NULL,
     role              TEXT NOT NULL CHECK (role IN ('secretariat', 'delegate', 'analyst', 'partner')),
@@ -29,7 +33,7 @@ CREATE TABLE users (
     disabled          BOOLEAN NOT NULL DEFAULT FALSE,
     created_at        TIMESTAMP NOT NULL
 );
-CREATE UNIQUE INDEX users_email ON users (email);
+CREATE UNIQUE INDEX users_email_index ON users (email_index);
 
 CREATE TABLE sessions (
     token_hash   TEXT PRIMARY KEY,
