@@ -43,6 +43,15 @@ func Routes() []Route {
 		{"GET", "/api/v1/organisations/{id}", (*Server).getOrganisation},
 		{"GET", "/api/v1/users", (*Server).listUsers},
 		{"GET", "/api/v1/audit", (*Server).listAudit},
+		// Consultations (issue 3): reads of open consultations need no
+		// token; a delegate's token submits for their organisation.
+		{"GET", "/api/v1/consultations", (*Server).listConsultations},
+		{"POST", "/api/v1/consultations", (*Server).createConsultation},
+		{"GET", "/api/v1/consultations/{id}", (*Server).getConsultation},
+		{"POST", "/api/v1/consultations/{id}/responses", (*Server).createConsultationResponse},
+		{"GET", "/api/v1/consultations/{id}/export", (*Server).exportConsultation},
+		{"GET", "/api/v1/consultations/{id}/summary", (*Server).consultationSummary},
+		// end consultations
 		// Frameworks and endorsements (issue 4): reads need no token.
 		{"GET", "/api/v1/frameworks", (*Server).listFrameworks},
 		{"GET", "/api/v1/frameworks/{id}", (*Server).getFramework},

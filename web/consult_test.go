@@ -515,3 +515,80 @@ func TestSummaryExportsAndPartnerPackage(t *testing.T) {
 		}
 	})
 }
+
+func (s *site) api(method, path, token string, body string) response {
+	s.t.Helper()
+	req, _ := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return s.do(s.client(), req)
+}
+
+func TestConsultationAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		ctx := context.Background()
+		token := func(label string) string {
+			u := st.users[label]
+			tok, err := st.auth.CreateAPIToken(ctx, u.Actor(), u.ID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		delegate, analyst := token("delegateA"), token("analyst")
+		res := st.api("GET", "/api/v1/consultations", "", "")
+		wantStatus(t, "list", res, http.StatusOK)
+		if !strings.Contains(res.Body, `"Good practice for states"`) {
+			t.Errorf("list lacks the consultation: %s", res.Body)
+		}
+		res = st.api("GET", "/api/v1/consultations/"+strconv.FormatInt(st.id, 10), "", "")
+		wantStatus(t, "get", res, http.StatusOK)
+		if !strings.Contains(res.Body, `"Question ranking?"`) {
+			t.Errorf("get lacks the questions")
+		}
+		path := "/api/v1/consultations/" + strconv.FormatInt(st.id, 10) + "/responses"
+		bad := fmt.Sprintf(`{"answers": {"%d": {"text": ""}, "999": {"text": "x"}}, "consent": {"share": true, "publish": "maybe", "contact": false}}`, st.q["short"].ID)
+		res = st.api("POST", path, delegate, bad)
+		wantStatus(t, "submit invalid", res, http.StatusUnprocessableEntity)
+		for _, f := range []string{fmt.Sprintf(`"answers.q%d"`, st.q["short"].ID), `"answers.q999"`, `"consent.publish"`} {
+			if !strings.Contains(res.Body, f) {
+				t.Errorf("invalid submission does not name %s: %s", f, res.Body)
+			}
+		}
+		good := fmt.Sprintf(`{"name": "Del A", "answers": {"%d": {"text": "Our state licenses vendors"}, "%d": {"text": "Export controls"}}, "consent": {"share": true, "publish": "named", "contact": false}}`,
+			st.q["short"].ID, st.q["states"].ID)
+		res = st.api("POST", path, delegate, good)
+		wantStatus(t, "submit", res, http.StatusCreated)
+		var rc consult.Receipt
+		json.Unmarshal([]byte(res.Body), &rc)
+		if err := rc.Verify(); err != nil {
+			t.Errorf("API receipt does not verify: %v", err)
+		}
+		if res := st.api("POST", path, analyst, good); res.StatusCode != http.StatusForbidden {
+			t.Errorf("submit as analyst: status %d, want 403", res.StatusCode)
+		}
+		res = st.api("GET", "/api/v1/consultations/"+strconv.FormatInt(st.id, 10)+"/export?format=csv", analyst, "")
+		wantStatus(t, "export", res, http.StatusOK)
+		if !strings.Contains(res.Body, "Our state licenses vendors") || strings.Contains(res.Body, "Ruritania") {
+			t.Errorf("analyst API export wrong: %s", res.Body)
+		}
+		if res := st.api("GET", "/api/v1/consultations/"+strconv.FormatInt(st.id, 10)+"/export?format=csv", token("partner"), ""); res.StatusCode != http.StatusForbidden {
+			t.Errorf("partner export without scope: status %d, want 403", res.StatusCode)
+		}
+		res = st.api("GET", "/api/v1/consultations/"+strconv.FormatInt(st.id, 10)+"/export?format=json&scope=partner", token("partner"), "")
+		wantStatus(t, "partner export", res, http.StatusOK)
+		if !strings.Contains(res.Body, "Ruritania") {
+			t.Errorf("partner export lacks the consenting state's identity")
+		}
+		if res := st.api("GET", "/api/v1/consultations/"+strconv.FormatInt(st.id, 10)+"/summary", "", ""); res.StatusCode != http.StatusNotFound {
+			t.Errorf("summary before publication: status %d, want 404", res.StatusCode)
+		}
+		wantStatus(t, "close", st.post(st.sec, st.admin("/status"), url.Values{"status": {"closed"}}), http.StatusSeeOther)
+		if res := st.api("POST", path, delegate, good); res.StatusCode != http.StatusConflict {
+			t.Errorf("submit after close: status %d, want 409", res.StatusCode)
+		}
+	})
+}
