@@ -55,6 +55,10 @@ type Worker struct {
 
 	recovered bool
 	loggedUp  uint64
+
+	// Duplicates counts entries found in the log for rows already logged,
+	// which only a second writer can cause.
+	Duplicates int
 }
 
 // NewWorker returns a worker appending db's outbox to l.
@@ -206,7 +210,11 @@ func (w *Worker) recover(ctx context.Context) error {
 			}
 			if have.Valid {
 				if uint64(have.Int64) != idx {
-					return fmt.Errorf("entry %d duplicates outbox row %d, already logged at %d", idx, id, have.Int64)
+					// Another writer appended the row again (two workers
+					// despite the lease). The log cannot be changed; keep
+					// the first index and carry on rather than stop logging.
+					w.opts.Logger.Error("ledger worker found a duplicate entry", "index", idx, "outbox_id", id, "first_index", have.Int64)
+					w.Duplicates++
 				}
 				continue
 			}
