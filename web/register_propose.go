@@ -205,15 +205,13 @@ func (s *Server) registerProposeForm(w http.ResponseWriter, r *http.Request) err
 			form = regDraftForm(x.Draft, "", "")
 		}
 	}
-	d, err := s.regProposalForm(r, actor, op, kind, rec, len(form.Values)/3)
+	n := 0
+	if rec != nil && op == ledger.OpUpdate {
+		n = len(rec.Sources) + 1 // room for two new sources
+	}
+	d, err := s.regProposalForm(r, actor, op, kind, rec, n)
 	if err != nil {
 		return err
-	}
-	if rec != nil {
-		d.Sources = d.Sources[:0]
-		for i := 1; i <= min(len(rec.Sources)+2, register.MaxSources); i++ {
-			d.Sources = append(d.Sources, i)
-		}
 	}
 	return s.render(w, r, http.StatusOK, "register-propose", "register_propose.title", form, d)
 }

@@ -233,6 +233,11 @@ func TestRegisterProposalJourney(t *testing.T) {
 			t.Error("changes page lacks the vendor")
 		}
 
+		// A correction starts from the record as published.
+		res = s.get(ngo, "/register/propose?record="+regItoa(vendor.ID))
+		if !strings.Contains(res.Body, `value="Fictional Spyware Ltd"`) || !strings.Contains(res.Body, `value="Annual report 2023, page 12"`) || !strings.Contains(res.Body, `id="source5_ref"`) {
+			t.Error("the correction form is not filled from the record, with room for two more sources")
+		}
 		// A takedown request from the named entity is a proposal with a public trace.
 		res = s.post(ngo, "/register/propose", url.Values{"op": {"remove"}, "record": {regItoa(vendor.ID)}, "kind": {"entity"},
 			"note": {"The company says it never sold spyware."}, "requested_by": {"Fictional Spyware Ltd"}})
