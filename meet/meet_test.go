@@ -3,6 +3,8 @@ package meet_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -405,6 +407,49 @@ func TestUpdateMeetingEmailsInvited(t *testing.T) {
 		}
 		if reg, err := f.svc.Registration(ctx, f.delegates[1], m.ID, f.orgs[1].ID); err != nil || reg.Status != meet.Confirmed {
 			t.Errorf("after raising the capacity, B = %s, %v; want confirmed", reg.Status, err)
+		}
+	})
+}
+
+// TestConcurrentRegistrationsNeverOverbook registers many one-person
+// delegations at once: exactly capacity of them are confirmed.
+func TestConcurrentRegistrationsNeverOverbook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		mt := f.meeting()
+		mt.Capacity, mt.DelegationLimit = 3, 1
+		m := f.create(t, mt)
+		const n = 8
+		orgs := make([]int64, n)
+		for i := range orgs {
+			o, err := f.auth.CreateOrganisation(ctx, auth.System, auth.Organisation{NameEN: fmt.Sprintf("Org %d", i), NameFR: fmt.Sprintf("Org %d", i), Kind: auth.Industry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs[i] = o.ID
+			if err := f.svc.Invite(ctx, f.secretariat, m.ID, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range orgs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = f.svc.Register(ctx, f.secretariat, m.ID, orgs[i], delegation(fmt.Sprintf("Head %d", i)))
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("Register(org %d) = %v", i, err)
+			}
+		}
+		p, err := f.svc.Places(ctx, f.secretariat, m.ID)
+		if err != nil || p.Confirmed != 3 || p.Waitlisted != n-3 {
+			t.Errorf("Places = %+v, %v; want 3 confirmed and %d waiting", p, err, n-3)
 		}
 	})
 }

@@ -197,6 +197,10 @@ func (s *Server) meetCancelRegistration(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	if Actor(r).Is(auth.Secretariat) {
+		http.Redirect(w, r, "/meetings/"+strconv.FormatInt(id, 10)+"/delegations", http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, "/meetings/"+strconv.FormatInt(id, 10)+"#registration", http.StatusSeeOther)
 	return nil
 }

@@ -142,8 +142,14 @@ func TestMeetingEndToEnd(t *testing.T) {
 		}
 
 		// A cancels: B moves up from the waiting list.
+		if res := s.get(a, path+"/registration"); !strings.Contains(res.Body, `action="`+path+`/registration/cancel"`) || !strings.Contains(res.Body, `value="Ben Member"`) {
+			t.Errorf("registration page does not show A's delegation with a way to cancel it")
+		}
 		if res := s.post(a, path+"/registration/cancel", url.Values{}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("POST cancel = %d", res.StatusCode)
+		}
+		if res := s.post(a, path+"/registration/cancel", url.Values{}); res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "no registration to cancel") {
+			t.Errorf("POST cancel again = %d, want 409 saying there is nothing to cancel", res.StatusCode)
 		}
 		if res := s.get(b, path); !strings.Contains(res.Body, "Your delegation of 2 is confirmed") {
 			t.Errorf("after A cancelled, B is not confirmed")
