@@ -49,7 +49,7 @@ func TestBrowserRegisterProposalToPublication(t *testing.T) {
 		"#name": "Zero-click campaign against reporters (fictional)", "#confidence": "confirmed", "#target_group": "journalist",
 		"#target_country": "GH", "#vendor": "p" + vendorP, "#vector": "zero_click", "#outcome": "successful", "#first_activity": "2023-05",
 		"#disclosed_by": "Example Lab",
-		"#source1_ref": "https://lab.example.org/fictional-case", "#source1_publisher": "Example Lab", "#source1_date": "2023-09-07",
+		"#source1_ref":  "https://lab.example.org/fictional-case", "#source1_publisher": "Example Lab", "#source1_date": "2023-09-07",
 	}, "main form button[type=submit]")
 	incidentURL := strings.TrimSuffix(ngo.location(), "?sent=1")
 	if !strings.HasPrefix(incidentURL, "/register/proposals/") || incidentURL == vendorURL {
