@@ -10,6 +10,7 @@ import (
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/deliberate"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
@@ -116,5 +117,54 @@ func TestVotingWhileAnalysing(t *testing.T) {
 		}
 		cancel()
 		<-done
+	})
+}
+
+func TestForgetAndForConsultation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := &deliberate.Service{DB: db}
+		d, sts := open(t, svc, deliberate.PostModeration, false, 2)
+		_, tok, _ := svc.Join(ctx, d.ID, auth.Academia)
+		_, other, _ := svc.Join(ctx, d.ID, "")
+		for _, st := range sts {
+			svc.Vote(ctx, d.ID, tok, st.ID, deliberate.Agree)
+			svc.Vote(ctx, d.ID, other, st.ID, deliberate.Disagree)
+		}
+		mine, _ := svc.Submit(ctx, d.ID, tok, "en", "Mine")
+		if err := svc.Forget(ctx, d.ID, tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Forget(ctx, d.ID, tok); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("Forget twice = %v, want ErrNotFound", err)
+		}
+		if _, err := svc.ByToken(ctx, d.ID, tok); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("ByToken after Forget = %v, want ErrNotFound", err)
+		}
+		tallies, _ := svc.Tallies(ctx, auth.Actor{}, d.ID)
+		if tl := tallies[sts[0].ID]; tl.Agrees != 0 || tl.Disagrees != 1 {
+			t.Errorf("tally after Forget = %+v, want only the other participant's disagree", tl)
+		}
+		all, _ := svc.Statements(ctx, auth.Actor{}, d.ID, "")
+		if len(all) != 3 || all[2].ID != mine.ID {
+			t.Errorf("statements after Forget = %d, want the forgotten participant's statement kept", len(all))
+		}
+		a, _ := svc.Analyse(ctx, d.ID)
+		if a.Participants != 1 || a.Votes != 2 {
+			t.Errorf("analysis after Forget = %d participants, %d votes; want 1, 2", a.Participants, a.Votes)
+		}
+		c, err := (&consult.Service{DB: db}).Create(ctx, secretariat, consult.Consultation{TitleEN: "C", TitleFR: "C", SummaryEN: "S", SummaryFR: "S",
+			Audiences: consult.Stakeholders[:1], OpensAt: time.Now(), ClosesAt: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.ConsultationID = c.ID
+		if _, err := svc.Update(ctx, secretariat, d); err != nil {
+			t.Fatal(err)
+		}
+		list, err := svc.ForConsultation(ctx, auth.Actor{}, c.ID)
+		if err != nil || len(list) != 1 || list[0].ID != d.ID {
+			t.Errorf("ForConsultation = %v, %v; want the linked deliberation", list, err)
+		}
 	})
 }

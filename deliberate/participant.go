@@ -158,3 +158,27 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, deliberationID i
 		return audit.Record(ctx, tx, actor.UserID, "deliberation.import", "deliberation", deliberationID, fmt.Sprintf("%d participants, %d votes", len(ps), n))
 	})
 }
+
+// Forget deletes the participant holding token and every vote they cast,
+// at any time, open or closed. Statements they added stay, no longer
+// linked to anyone. The next analysis leaves them out. Returns
+// ErrNotFound for an unknown token.
+func (s *Service) Forget(ctx context.Context, deliberationID int64, token string) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		p, err := participantByToken(ctx, tx, deliberationID, token)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM deliberation_votes WHERE participant_id = $1`, p.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE deliberation_statements SET participant_id = NULL WHERE participant_id = $1`, p.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM deliberation_participants WHERE id = $1`, p.ID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE deliberations SET changes = changes + 1 WHERE id = $1`, deliberationID)
+		return err
+	})
+}

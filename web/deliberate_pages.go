@@ -100,6 +100,8 @@ func (s *Server) delibShow(w http.ResponseWriter, r *http.Request) error {
 		flash = "deliberate.flash.submitted"
 	case "statement_pending":
 		flash = "deliberate.flash.submitted_pending"
+	case "forgotten":
+		flash = "deliberate.flash.forgotten"
 	}
 	focus, _ := strconv.ParseInt(r.URL.Query().Get("statement"), 10, 64)
 	return s.renderDelibShow(w, r, http.StatusOK, d, nil, focus, flash)
@@ -343,4 +345,21 @@ func delibParagraphs(text string) []string {
 		}
 	}
 	return out
+}
+
+func (s *Server) delibForget(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.deliberationFor(r)
+	if err != nil {
+		return err
+	}
+	_, token, err := s.participant(r, d)
+	if err == nil {
+		err = s.deliberations().Forget(r.Context(), d.ID, token)
+	}
+	if err != nil && !errors.Is(err, pallmall.ErrNotFound) {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: delibCookie(d.ID), Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, delibPath(d.ID, "?done=forgotten"), http.StatusSeeOther)
+	return nil
 }

@@ -277,6 +277,18 @@ func TestDeliberationOptionalStakeholderAndStates(t *testing.T) {
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "govuk-error-summary") {
 			t.Errorf("empty statement: status %d, want 422", res.StatusCode)
 		}
+		// Forgetting deletes the votes and the cookie.
+		res = st.post(p, base+"/forget", nil)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("forget: status %d", res.StatusCode)
+		}
+		tallies, _ := svc.Tallies(ctx, auth.Actor{}, d.ID)
+		if len(tallies) != 0 {
+			t.Errorf("tallies after forgetting = %+v, want none", tallies)
+		}
+		if res := st.get(p, base+"?done=forgotten"); !strings.Contains(res.Body, "Your votes have been deleted") || strings.Contains(res.Body, "Delete my votes") {
+			t.Errorf("after forgetting, the page should confirm and no longer know the participant")
+		}
 		d.Status = deliberate.Closed
 		if _, err := svc.Update(ctx, auth.System, d); err != nil {
 			t.Fatal(err)

@@ -147,6 +147,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /deliberations/{id}/join", page(s.delibJoin))
 	mux.Handle("POST /deliberations/{id}/votes", page(s.delibVote))
 	mux.Handle("POST /deliberations/{id}/statements", page(s.delibSubmit))
+	mux.Handle("POST /deliberations/{id}/forget", page(s.delibForget))
 	mux.Handle("GET /deliberations/{id}/report", page(s.delibReport))
 	mux.Handle("GET /deliberations/{id}/analysis.json", page(s.delibExportJSON))
 	mux.Handle("GET /deliberations/{id}/analysis.csv", page(s.delibExportCSV))
