@@ -419,3 +419,20 @@ func TestConcurrentDecisions(t *testing.T) {
 		}
 	})
 }
+
+func TestDiff(t *testing.T) {
+	a := vendorDraft("Example One")
+	b := vendorDraft("Example One Ltd")
+	b.Fields["status"] = "renamed"
+	b.Sources = b.Sources[:1]
+	var got []string
+	for _, c := range register.Diff(a, b) {
+		got = append(got, c.Name)
+	}
+	if diff := cmp.Diff([]string{"name", "status", "sources"}, got); diff != "" {
+		t.Errorf("Diff fields (-want +got):\n%s", diff)
+	}
+	if d := register.Diff(a, a); len(d) != 0 {
+		t.Errorf("Diff(a, a) = %v, want nothing", d)
+	}
+}

@@ -223,6 +223,8 @@ type regRecordData struct {
 	Groups   []regGroup // linked records other than relationships
 	Timeline []register.Record
 	History  []register.Version
+	// Changed lists, by version, the fields that version changed.
+	Changed  map[int][]string
 	Requests []register.Proposal
 	Kinds    []register.Kind
 	MayEdit  bool
@@ -247,6 +249,15 @@ func (s *Server) registerRecord(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Requests, err = svc.Requests(ctx, id); err != nil {
 		return err
+	}
+	d.Changed = map[int][]string{}
+	for i := 0; i+1 < len(d.History); i++ {
+		if d.History[i].Op != "update" {
+			continue
+		}
+		for _, c := range register.Diff(d.History[i+1].Draft, d.History[i].Draft) {
+			d.Changed[d.History[i].Version] = append(d.Changed[d.History[i].Version], c.Name)
+		}
 	}
 	if rec.Removed {
 		// A removed record shows only that it was removed and why: its

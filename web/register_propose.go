@@ -285,8 +285,40 @@ func (s *Server) registerProposals(w http.ResponseWriter, r *http.Request) error
 	return s.render(w, r, http.StatusOK, "register-proposals", "register_proposals.title", nil, regProposalsData{Proposals: ps, Status: st, Statuses: register.Statuses})
 }
 
+// regChange is a field a correction changes, with its lines now and as
+// proposed.
+type regChange struct {
+	Name     string
+	Old, New []string
+}
+
+// regChanges lists what b changes from a, with choices in words.
+func regChanges(a, b register.Draft, choice func(string) string) []regChange {
+	words := func(name, v string) []string {
+		lines := strings.Split(v, "\n")
+		for _, f := range register.Schema(b.Kind) {
+			if f.Name == name && (f.Type == register.Choice || f.Type == register.Choices) && v != "" {
+				lines = nil
+				for _, it := range strings.Split(v, "; ") {
+					lines = append(lines, choice(it))
+				}
+			}
+		}
+		if name == "confidence" && v != "" {
+			lines = []string{choice("confidence." + v)}
+		}
+		return lines
+	}
+	var out []regChange
+	for _, c := range register.Diff(a, b) {
+		out = append(out, regChange{Name: c.Name, Old: words(c.Name, c.Old), New: words(c.Name, c.New)})
+	}
+	return out
+}
+
 type regProposalData struct {
 	Proposal  register.Proposal
+	Changes   []regChange // for a correction still open, against the record as published
 	Fields    []regField
 	Record    *register.Record
 	MayDecide bool
@@ -313,6 +345,15 @@ func (s *Server) regLoadProposal(r *http.Request, actor auth.Actor, id int64) (r
 	}
 	if rec, ok := names[p.RecordID]; ok {
 		d.Record = &rec
+		if p.Op == ledger.OpUpdate && p.Status.Open() {
+			lang := info(r).lang
+			d.Changes = regChanges(rec.Draft, p.Draft, func(v string) string {
+				if strings.HasPrefix(v, "confidence.") {
+					return s.catalog.T(lang, "register."+v)
+				}
+				return s.catalog.T(lang, "register.choice."+v)
+			})
+		}
 	}
 	d.Fields = regFields(info(r).lang, p.Draft, names)
 	return d, nil

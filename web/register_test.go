@@ -238,6 +238,28 @@ func TestRegisterProposalJourney(t *testing.T) {
 		if !strings.Contains(res.Body, `value="Fictional Spyware Ltd"`) || !strings.Contains(res.Body, `value="Annual report 2023, page 12"`) || !strings.Contains(res.Body, `id="source5_ref"`) {
 			t.Error("the correction form is not filled from the record, with room for two more sources")
 		}
+		correction := vendorForm()
+		correction.Set("op", "update")
+		correction.Set("record", regItoa(vendor.ID))
+		correction.Set("status", "renamed")
+		correction.Set("source3_ref", "Annual report 2023, page 12")
+		correction.Set("source3_publisher", "Fictional Spyware Ltd")
+		correction.Set("source3_date", "2024-04")
+		res = s.post(ngo, "/register/propose", correction)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST correction = %d", res.StatusCode)
+		}
+		correctionURL := strings.TrimSuffix(res.Header.Get("Location"), "?sent=1")
+		res = s.get(sec, correctionURL+"?lang=en")
+		if !strings.Contains(res.Body, "What the correction changes") || !strings.Contains(res.Body, "Renamed or re-domiciled") {
+			t.Error("the secretariat does not see what the correction changes")
+		}
+		if res := s.post(sec, correctionURL+"/decide", url.Values{"decision": {"accepted"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("accept correction = %d", res.StatusCode)
+		}
+		if res := s.get(public, "/register/records/"+regItoa(vendor.ID)+"?lang=en"); !strings.Contains(res.Body, "Version 2") || !strings.Contains(res.Body, "Changed: Status") {
+			t.Error("the record does not show version 2 and what it changed")
+		}
 		// A takedown request from the named entity is a proposal with a public trace.
 		res = s.post(ngo, "/register/propose", url.Values{"op": {"remove"}, "record": {regItoa(vendor.ID)}, "kind": {"entity"},
 			"note": {"The company says it never sold spyware."}, "requested_by": {"Fictional Spyware Ltd"}})
