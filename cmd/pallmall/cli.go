@@ -28,6 +28,7 @@ func commands() []command {
 		{"user create", "create an account and print a one-time set-password link", runUserCreate},
 		{"user list", "list accounts", runUserList},
 		{"token create", "create an API token for an account (shown once)", runTokenCreate},
+		{"consult export", "export a consultation's responses to standard output, with a progress bar on standard error (--id ID --format csv|json|xlsx|partner)", runConsultExport},
 		{"analyse", "analyse a Pol.is export: opinion groups, consensus, bridging (DIR [--format json|text] [--seed N])", runAnalyse},
 		{"log key", "print the transparency log's verifier key (creating the key if needed)", runLogKey},
 		{"log verify", "verify a transparency log: signature, consistency, receipt inclusion (--url --key [--state] [--receipt] [--audit])", runLogVerify},
