@@ -33,6 +33,11 @@ type Server struct {
 	// page shows its key and checkpoint, and pages build receipts from it.
 	Ledger *ledger.Log
 
+	// Writes limits state-changing requests (form posts, API calls that
+	// change something) per client, after which they get a 429. Nil means
+	// DefaultWriteLimit.
+	Writes *auth.Limiter
+
 	tmpl    *templates
 	assets  *assetSet
 	catalog *Catalog
@@ -57,6 +62,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
+	h = s.withWriteLimit(h)
 	h = s.withSession(h)
 	h = s.withLanguage(h)
 	h = http.NewCrossOriginProtection().Handler(h)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -431,5 +432,40 @@ func TestSignInEndsThePreviousSession(t *testing.T) {
 	}
 	if res := s.get(c, "/favicon.ico"); res.StatusCode != http.StatusMovedPermanently || !strings.HasPrefix(res.Header.Get("Location"), "/assets/images/favicon.") {
 		t.Errorf("/favicon.ico = %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestWritesAreRateLimitedPerClient(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	// A small limit for the test; the default is in DefaultWriteLimit.
+	limited := &web.Server{DB: s.db, Auth: s.auth, Writes: auth.NewLimiter(3, time.Minute)}
+	h, err := limited.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	post := func(path string) int {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader("email=x%40example.org&password=wrong+wrong+wrong"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for i := range 3 {
+		if code := post("/sign-in"); code == http.StatusTooManyRequests {
+			t.Fatalf("request %d refused under the limit", i+1)
+		}
+	}
+	if code := post("/sign-in"); code != http.StatusTooManyRequests {
+		t.Errorf("4th write = %d, want 429", code)
+	}
+	// Reading is never limited.
+	res, err := srv.Client().Get(srv.URL + "/organisations")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("GET after the limit = %v, %v", res.StatusCode, err)
 	}
 }
