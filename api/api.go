@@ -68,6 +68,8 @@ func Routes() []Route {
 		{"POST", "/api/v1/register/proposals", (*Server).createRegisterProposal},
 		// Deliberations (issue 5): anonymous participants vote with the
 		// token in X-Participant-Token; the analysis is public.
+		{"GET", "/api/v1/deliberations", (*Server).listDeliberations},
+		{"GET", "/api/v1/deliberations/{id}", (*Server).getDeliberation},
 		{"POST", "/api/v1/deliberations/{id}/participants", (*Server).createParticipant},
 		{"POST", "/api/v1/deliberations/{id}/votes", (*Server).castVote},
 		{"GET", "/api/v1/deliberations/{id}/analysis", (*Server).getDeliberationAnalysis},

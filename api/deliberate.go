@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -102,5 +103,73 @@ func (s *Server) getDeliberationAnalysis(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	writeJSON(w, http.StatusOK, deliberate.NewExport(d, a, sts))
+	return nil
+}
+
+// Deliberation is a deliberation as the API shows it, with its statements
+// open for votes.
+type Deliberation struct {
+	ID                 int64                   `json:"id"`
+	TitleEN            string                  `json:"title_en"`
+	TitleFR            string                  `json:"title_fr"`
+	DescriptionEN      string                  `json:"description_en"`
+	DescriptionFR      string                  `json:"description_fr"`
+	ConsultationID     *int64                  `json:"consultation_id"`
+	Moderation         deliberate.Moderation   `json:"moderation"`
+	RequireStakeholder bool                    `json:"require_stakeholder"`
+	Status             deliberate.Status       `json:"status"`
+	Statements         []DeliberationStatement `json:"statements,omitempty"`
+}
+
+// DeliberationStatement is a statement open for votes.
+type DeliberationStatement struct {
+	ID     int64             `json:"id"`
+	TextEN string            `json:"text_en"`
+	TextFR string            `json:"text_fr"`
+	Origin deliberate.Origin `json:"origin"`
+}
+
+func deliberationJSON(d deliberate.Deliberation) Deliberation {
+	out := Deliberation{ID: d.ID, TitleEN: d.TitleEN, TitleFR: d.TitleFR, DescriptionEN: d.DescriptionEN, DescriptionFR: d.DescriptionFR,
+		Moderation: d.Moderation, RequireStakeholder: d.RequireStakeholder, Status: d.Status}
+	if d.ConsultationID != 0 {
+		id := d.ConsultationID
+		out.ConsultationID = &id
+	}
+	return out
+}
+
+func (s *Server) listDeliberations(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	list, err := s.deliberations().List(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	page := Page[Deliberation]{Data: []Deliberation{}}
+	for _, d := range list {
+		page.Data = append(page.Data, deliberationJSON(d))
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Server) getDeliberation(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.deliberations().Get(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	sts, err := s.deliberations().Statements(r.Context(), auth.Actor{}, id, deliberate.Accepted)
+	if err != nil && !errors.Is(err, pallmall.ErrNotFound) {
+		return err
+	}
+	out := deliberationJSON(d)
+	out.Statements = []DeliberationStatement{}
+	for _, st := range sts {
+		out.Statements = append(out.Statements, DeliberationStatement{ID: st.ID, TextEN: st.TextEN, TextFR: st.TextFR, Origin: st.Origin})
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

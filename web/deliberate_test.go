@@ -184,7 +184,14 @@ func TestDeliberationJourney(t *testing.T) {
 		}
 
 		// The API: join, vote, bad input, read the analysis.
-		status, body := apiCall(t, st, "POST", base+"/participants", "", `{"stakeholder":"academia"}`)
+		status, body := apiCall(t, st, "GET", base, "", "")
+		if sts, _ := body["statements"].([]any); status != http.StatusOK || len(sts) != 2 || body["require_stakeholder"] != true {
+			t.Errorf("API deliberation = %d %v; want 200 with the 2 statements open for votes", status, body)
+		}
+		if status, body := apiCall(t, st, "GET", "/deliberations", "", ""); status != http.StatusOK || len(body["data"].([]any)) != 1 {
+			t.Errorf("API deliberations = %d %v; want one", status, body)
+		}
+		status, body = apiCall(t, st, "POST", base+"/participants", "", `{"stakeholder":"academia"}`)
 		token, _ := body["participant_token"].(string)
 		if status != http.StatusCreated || len(token) < 43 {
 			t.Fatalf("API join: %d %v", status, body)
