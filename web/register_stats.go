@@ -69,6 +69,21 @@ func (s *Server) registerStats(w http.ResponseWriter, r *http.Request) error {
 	fig("entities-year", "register_stats.entities_by_year", "register_stats.year", st.EntitiesByYear, plain)
 	fig("customers-country", "register_stats.customer_countries", "register.field.customer_country", st.CustomerCountries, country)
 	fig("incidents-year", "register_stats.incidents_by_year", "register_stats.year", st.IncidentsByYear, plain)
+	totals := func(series []register.Series, filter func(string) register.Filter) []register.Count {
+		var out []register.Count
+		for _, sr := range series {
+			c := register.Count{Label: sr.Group, Filter: filter(sr.Group)}
+			for _, y := range sr.Counts {
+				c.N += y.N
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	fig("incidents-group", "register_stats.incidents_by_group_total", "register.field.target_group", totals(st.IncidentsByGroup,
+		func(g string) register.Filter { return register.Filter{Kind: register.Incident, Category: g} }), choice)
+	fig("incidents-vector", "register_stats.incidents_by_vector_total", "register.field.vector", totals(st.IncidentsByVector,
+		func(v string) register.Filter { return register.Filter{Kind: register.Incident, Vector: v} }), choice)
 	cross := func(caption string, series []register.Series) {
 		c := regCross{Caption: caption}
 		for _, y := range st.IncidentsByYear {

@@ -215,7 +215,7 @@ func TestRegisterProposalJourney(t *testing.T) {
 			t.Errorf("log entries with the vendor's digest = %d, want 1", n)
 		}
 		res = s.get(public, "/register/stats")
-		for _, want := range []string{"Cyprus", "/register?country=CY&amp;kind=entity", "/register?category=journalist&amp;kind=incident&amp;year=2023"} {
+		for _, want := range []string{"Cyprus", "/register?country=CY&amp;kind=entity", "/register?category=journalist&amp;kind=incident&amp;year=2023", "Incidents by infection vector", "/register?kind=incident&amp;vector=zero_click"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("stats page lacks %q", want)
 			}
