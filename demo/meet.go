@@ -45,7 +45,7 @@ func loadMeetings(ctx context.Context, c Config, orgs map[string]int64) error {
 		return out, nil
 	}
 	register := func(m meet.Meeting, org string, interp meet.Interpretation, people ...string) error {
-		d := meet.Delegation{Head: meet.Participant{Name: people[0], JobTitle: "Head of delegation (demo)"}, Interpretation: interp}
+		d := meet.Delegation{Head: meet.Participant{Name: people[0], JobTitle: "Special envoy (demo)"}, Interpretation: interp}
 		for _, p := range people[1:] {
 			d.Members = append(d.Members, meet.Participant{Name: p})
 		}

@@ -453,3 +453,21 @@ func TestConcurrentRegistrationsNeverOverbook(t *testing.T) {
 		}
 	})
 }
+
+func TestPastMeetingsSendNoEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		m := f.create(t, f.meeting())
+		f.now = m.EndsAt.Add(time.Hour)
+		if err := f.svc.Invite(ctx, f.secretariat, m.ID, f.orgs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Register(ctx, f.secretariat, m.ID, f.orgs[0].ID, delegation("A")); err != nil {
+			t.Fatal(err)
+		}
+		if msgs, err := f.svc.Outbox(ctx, f.secretariat, 0, 10); err != nil || len(msgs) != 0 {
+			t.Errorf("outbox after recording a past meeting = %d messages, %v; want none", len(msgs), err)
+		}
+	})
+}

@@ -123,8 +123,14 @@ func formatRange(m Meeting, lang string) string {
 	return start.Format(layout) + " – " + end.Format(layout) + " (" + m.TimeZone + ")"
 }
 
-// notifyOrg writes an email for ev to every active delegate of orgID.
+// notifyOrg writes an email for ev to every active delegate of orgID. A
+// meeting that has ended sends none: recording a past meeting's
+// invitations and delegations (as the secretariat does when it adds the
+// history) is nothing to tell anyone about.
 func (s *Service) notifyOrg(ctx context.Context, tx *store.Tx, m Meeting, orgID int64, ev Event, reg *Registration) error {
+	if m.Past(s.now()) {
+		return nil
+	}
 	if s.Directory == nil {
 		return errors.New("meet: no directory of delegates configured")
 	}
