@@ -115,6 +115,17 @@ func regBuildNetwork(rec register.Record, rels, others []register.Record, names 
 	for _, o := range others {
 		names[o.ID] = o
 		key := "register.link." + string(o.Kind)
+		if o.Kind == register.Entity {
+			// An entity linked to this one names it as its predecessor or
+			// successor; skip it if this record names it already.
+			if rec.RefOf("predecessor") == o.ID || rec.RefOf("successor") == o.ID {
+				continue
+			}
+			key = "register.choice.successor"
+			if o.RefOf("successor") == rec.ID {
+				key = "register.choice.predecessor"
+			}
+		}
 		n.Rows = append(n.Rows, regNetRow{From: regNodeOf(o.ID, o.Name, o.Kind), Relation: key, To: n.Center, Confidence: o.Confidence,
 			Start: o.Get(regStartField[o.Kind])})
 		links = append(links, link{other: o.ID, relation: key})

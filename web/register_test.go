@@ -190,13 +190,19 @@ func TestRegisterProposalJourney(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		if _, err := svc.Publish(context.Background(), auth.System, []register.Draft{{Kind: register.Entity, Name: "Example Successor (fictional)", Confidence: register.Reported,
+			Fields:  map[string]string{"entity_kind": "vendor", "incorporated": "LU", "status": "active", "predecessor": regItoa(vendor.ID)},
+			Sources: []register.Source{{Ref: "https://news.example.org/rename", Publisher: "Example News", Date: "2024"}}}}); err != nil {
+			t.Fatal(err)
+		}
+
 		res = s.get(public, "/register?country=CY")
 		if !strings.Contains(res.Body, "Fictional Spyware Ltd") {
 			t.Error("the vendor is not found by country")
 		}
 		res = s.get(public, "/register/records/"+regItoa(vendor.ID))
 		for _, want := range []string{"Fictional Spyware Ltd", "<svg class=\"pm-chart\"", "<circle", "Example Capital (fictional)", "40 %",
-			"Zero-click campaign against reporters (fictional)", "Registry extract 2017/4411", "Annual report 2023, page 12", "Being added to the log"} {
+			"Zero-click campaign against reporters (fictional)", "Registry extract 2017/4411", "Example Successor (fictional)", "Successor", "Annual report 2023, page 12", "Being added to the log"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("vendor page lacks %q", want)
 			}
