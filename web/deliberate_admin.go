@@ -7,6 +7,7 @@ import (
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/deliberate"
 )
 
@@ -60,10 +61,26 @@ func (s *Server) delibAdminList(w http.ResponseWriter, r *http.Request) error {
 }
 
 type delibAdminData struct {
-	D          deliberate.Deliberation
-	New        bool
-	Statements []deliberate.Statement
-	Pending    int
+	D             deliberate.Deliberation
+	New           bool
+	Statements    []deliberate.Statement
+	Pending       int
+	Consultations []consultOption
+}
+
+type consultOption struct {
+	ID    string
+	Title string
+}
+
+// consultOptions lists the consultations a deliberation can belong to.
+func (s *Server) consultOptions(r *http.Request, actor auth.Actor) ([]consultOption, error) {
+	list, err := (&consult.Service{DB: s.DB}).List(r.Context(), actor)
+	var out []consultOption
+	for _, c := range list {
+		out = append(out, consultOption{ID: strconv.FormatInt(c.ID, 10), Title: c.Title(info(r).lang)})
+	}
+	return out, err
 }
 
 func (s *Server) delibNewForm(w http.ResponseWriter, r *http.Request) error {
@@ -71,7 +88,11 @@ func (s *Server) delibNewForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := &Form{Values: url.Values{"moderation": {"pre"}, "status": {"draft"}}, Errors: map[string]string{}}
-	return s.render(w, r, http.StatusOK, "deliberate-admin", "deliberate.admin.new_title", form, delibAdminData{New: true})
+	opts, err := s.consultOptions(r, Actor(r))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "deliberate-admin", "deliberate.admin.new_title", form, delibAdminData{New: true, Consultations: opts})
 }
 
 func (s *Server) delibCreate(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +106,11 @@ func (s *Server) delibCreate(w http.ResponseWriter, r *http.Request) error {
 	form := NewForm(r, delibFields...)
 	d, err := s.deliberations().Create(r.Context(), actor, delibFromForm(r))
 	if form.AddErrors(err) {
-		return s.render(w, r, http.StatusUnprocessableEntity, "deliberate-admin", "deliberate.admin.new_title", form, delibAdminData{New: true})
+		opts, oerr := s.consultOptions(r, actor)
+		if oerr != nil {
+			return oerr
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "deliberate-admin", "deliberate.admin.new_title", form, delibAdminData{New: true, Consultations: opts})
 	}
 	if err != nil {
 		return err
@@ -96,7 +121,11 @@ func (s *Server) delibCreate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) delibAdminData(r *http.Request, d deliberate.Deliberation, actor auth.Actor) (delibAdminData, error) {
 	sts, err := s.deliberations().Statements(r.Context(), actor, d.ID, "")
-	data := delibAdminData{D: d, Statements: sts}
+	if err != nil {
+		return delibAdminData{}, err
+	}
+	opts, err := s.consultOptions(r, actor)
+	data := delibAdminData{D: d, Statements: sts, Consultations: opts}
 	for _, st := range sts {
 		if st.Status == deliberate.Pending {
 			data.Pending++

@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/deliberate"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
@@ -257,14 +259,43 @@ func TestDeliberationOptionalStakeholderAndStates(t *testing.T) {
 		if res := st.get(p, base); res.StatusCode != http.StatusNotFound {
 			t.Errorf("draft for the public: status %d, want 404", res.StatusCode)
 		}
-		if res := st.get(st.signIn("secretariat"), base); res.StatusCode != http.StatusOK {
+		sec := st.signIn("secretariat")
+		if res := st.get(sec, base); res.StatusCode != http.StatusOK {
 			t.Errorf("draft for the secretariat: status %d, want 200", res.StatusCode)
 		}
 		d.Status = deliberate.Open
 		if _, err := svc.Update(ctx, auth.System, d); err != nil {
 			t.Fatal(err)
 		}
+		// Linking to a consultation: chosen from a list; an unknown one is
+		// refused; the page links to the consultation for those who may see
+		// it (a draft consultation: the secretariat only).
+		cs := &consult.Service{DB: db}
+		c, err := cs.Create(ctx, auth.System, consult.Consultation{TitleEN: "Code consultation", TitleFR: "Consultation sur le code", SummaryEN: "S", SummaryFR: "S",
+			Audiences: consult.Stakeholders[:1], OpensAt: time.Now().Add(-time.Hour), ClosesAt: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := "/admin/deliberations/" + strconv.FormatInt(d.ID, 10)
+		if res := st.get(sec, admin); !strings.Contains(res.Body, ">Code consultation</option>") {
+			t.Errorf("settings page does not offer the consultation")
+		}
+		form := url.Values{"title_en": {d.TitleEN}, "title_fr": {d.TitleFR}, "moderation": {"post"}, "status": {"open"}, "consultation_id": {"999999"}}
+		if res := st.post(sec, admin, form); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "existing consultation") {
+			t.Errorf("unknown consultation: status %d, want 422", res.StatusCode)
+		}
+		form.Set("consultation_id", strconv.FormatInt(c.ID, 10))
+		if res := st.post(sec, admin, form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("link consultation: status %d", res.StatusCode)
+		}
+		link := `href="/consultations/` + strconv.FormatInt(c.ID, 10) + `">Code consultation</a>`
+		if res := st.get(sec, base); !strings.Contains(res.Body, link) {
+			t.Errorf("deliberation page does not link its consultation")
+		}
 		res := st.get(p, base)
+		if strings.Contains(res.Body, link) {
+			t.Errorf("the public sees a link to a draft consultation")
+		}
 		if !strings.Contains(res.Body, "Prefer not to say") || !strings.Contains(res.Body, "(optional)") {
 			t.Errorf("optional stakeholder question missing")
 		}
@@ -296,7 +327,7 @@ func TestDeliberationOptionalStakeholderAndStates(t *testing.T) {
 		if res := st.get(p, base+"?done=forgotten"); !strings.Contains(res.Body, "Your votes have been deleted") || strings.Contains(res.Body, "Delete my votes") {
 			t.Errorf("after forgetting, the page should confirm and no longer know the participant")
 		}
-		d.Status = deliberate.Closed
+		d.Status, d.ConsultationID = deliberate.Closed, c.ID
 		if _, err := svc.Update(ctx, auth.System, d); err != nil {
 			t.Fatal(err)
 		}
