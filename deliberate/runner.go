@@ -62,6 +62,9 @@ func (r *Runner) Run(ctx context.Context) {
 	var mu sync.Mutex
 	running := map[int64]bool{}
 	waiting := map[int64]*pending{}
+	// A deliberation whose analysis failed waits a minute before the next
+	// try, so a persistent error does not fill the log every second.
+	failed := map[int64]time.Time{}
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
@@ -79,9 +82,9 @@ func (r *Runner) Run(ctx context.Context) {
 				p.changes, p.lastSeen = changes, now
 			}
 			mu.Lock()
-			busy := running[id]
+			busy, retry := running[id], failed[id]
 			mu.Unlock()
-			if busy || (now.Sub(p.lastSeen) < quiet && now.Sub(p.first) < maxWait) {
+			if busy || now.Before(retry) || (now.Sub(p.lastSeen) < quiet && now.Sub(p.first) < maxWait) {
 				continue
 			}
 			delete(waiting, id)
@@ -102,9 +105,15 @@ func (r *Runner) Run(ctx context.Context) {
 				if err != nil {
 					if ctx.Err() == nil {
 						logger.Warn("deliberation analysis failed", "deliberation", id, "error", err.Error())
+						mu.Lock()
+						failed[id] = time.Now().Add(time.Minute)
+						mu.Unlock()
 					}
 					return
 				}
+				mu.Lock()
+				delete(failed, id)
+				mu.Unlock()
 				logger.Info("deliberation analysed", "deliberation", id, "votes", a.Votes, "k", a.Result.K, "duration", a.Duration)
 			}(id)
 		}
