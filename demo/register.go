@@ -93,6 +93,7 @@ func loadRegister(ctx context.Context, c Config, orgs map[string]int64) error {
 		rel("founder", "founder_of", "corvid", "", "2014", "2020"),
 		rel("founder", "executive_of", "nightjar", "", "2021", ""),
 		rel("founder", "alumni_of", "plover", "", "2011", "2013"),
+		rel("nightjar", "employs", "founder", "", "2021", ""),
 	)
 	product := func(key, vendor, name, class, vectors, cves, first string) func() error {
 		return func() error {
@@ -106,6 +107,7 @@ func loadRegister(ctx context.Context, c Config, orgs map[string]int64) error {
 		product("corvid-rat", "corvid", "Corvid RAT (fictional)", "spyware_implant", "one_click; network_injection", "", "2016-09"),
 		product("plover-kit", "plover", "Plover Extract (fictional)", "forensic_extraction", "physical", "", "2012"),
 		product("wren-chain", "wren", "Wren iOS chain (fictional)", "exploit", "zero_click", "CVE-2099-0001", "2023-01"),
+		product("shrike-access", "shrike", "Shrike remote access (fictional)", "access_as_a_service", "one_click", "", "2020"),
 		func() error {
 			return publish("shrike-service", register.Draft{Kind: register.HireService, Name: "Shrike mailbox access (fictional)", Confidence: register.Reported,
 				Fields:  map[string]string{"provider": ids["shrike"], "offered": "Access to email and messaging accounts for paying clients.", "targets_reported": "Lawyers in commercial disputes"},
@@ -128,6 +130,12 @@ func loadRegister(ctx context.Context, c Config, orgs map[string]int64) error {
 				Fields: map[string]string{"issuing_state": "XA", "exporter": ids["nightjar"], "product": ids["magpie"], "destination": "XR", "end_user_type": "intelligence",
 					"decision": "denied", "hr_assessment": "HRA-2023-17 (fictional)", "decided": "2023-11-02"},
 				Sources: src("https://demo.pallmall.example/sources/export-1", "Fictional state XA export control authority", "2024-02")})
+		},
+		func() error {
+			return publish("export-2", register.Draft{Kind: register.Export, Name: "Licence for Plover Extract to fictional state XB", Confidence: register.Likely,
+				Fields: map[string]string{"issuing_state": "NL", "exporter": ids["plover"], "product": ids["plover-kit"], "destination": "XB", "end_user_type": "police",
+					"decision": "granted", "decided": "2019-04"},
+				Sources: src("https://demo.pallmall.example/sources/export-2", "Demo Export Control Tracker (fictional)", "2020-01")})
 		},
 	)
 	incident := func(key, name, group, country, op, vendor, prod, vector, outcome, first string) func() error {

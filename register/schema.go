@@ -102,7 +102,7 @@ var schemas = map[Kind][]Field{
 	Relationship: {
 		{Name: "from", Type: Ref, Required: true, RefKinds: []Kind{Entity, Person}},
 		{Name: "relation", Type: Choice, Required: true, Choices: RelationTypes},
-		{Name: "to", Type: Ref, Required: true, RefKinds: []Kind{Entity}},
+		{Name: "to", Type: Ref, Required: true, RefKinds: []Kind{Entity, Person}},
 		{Name: "share", Type: Percent},
 		{Name: "start", Type: Date},
 		{Name: "end", Type: Date},
