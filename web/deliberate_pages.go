@@ -133,13 +133,18 @@ func (s *Server) renderDelibShow(w http.ResponseWriter, r *http.Request, status 
 	default:
 		return err
 	}
+	// The statement shown: the one asked for (by a "change" link or the
+	// form being redisplayed) if it is open for votes, else the next.
 	current := data.Progress.Next
-	if focus != 0 {
-		current = focus
-	}
+	want := focus
 	if form != nil {
 		if id, err := strconv.ParseInt(form.Get("statement"), 10, 64); err == nil {
-			current = id
+			want = id
+		}
+	}
+	for _, st := range sts {
+		if want != 0 && st.ID == want {
+			current = want
 		}
 	}
 	for i := range sts {

@@ -107,6 +107,9 @@ func TestDeliberationJourney(t *testing.T) {
 			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, b.want) || !strings.Contains(res.Body, "govuk-error-summary") {
 				t.Errorf("%s: status %d, want 422 with %q in an error summary", b.name, res.StatusCode, b.want)
 			}
+			if !strings.Contains(res.Body, `name="vote" value="agree"`) {
+				t.Errorf("%s: the redisplayed page has no vote buttons", b.name)
+			}
 		}
 
 		// A participant's statement waits for pre-moderation.
