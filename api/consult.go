@@ -58,7 +58,9 @@ func consultationJSON(c consult.Consultation, now time.Time) Consultation {
 		OpensAt: c.OpensAt, ClosesAt: c.ClosesAt}
 }
 
-func (s *Server) consultations() *consult.Service { return &consult.Service{DB: s.DB} }
+func (s *Server) consultations() *consult.Service {
+	return &consult.Service{DB: s.DB, Keys: s.Auth.Keys}
+}
 
 func (s *Server) listConsultations(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
 	list, err := s.consultations().List(r.Context(), actor)

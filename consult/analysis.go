@@ -12,6 +12,7 @@ import (
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/vault"
 )
 
 // Submitted is a submitted response as analysis and exports read it.
@@ -61,7 +62,7 @@ func identityFor(a auth.Actor) Identity {
 // order with their answers, one at a time, so memory does not grow with
 // the number of responses. Identity fields are kept only as scope allows,
 // and redacted passages are replaced unless scope is FullIdentity.
-func eachSubmitted(ctx context.Context, q store.Querier, consultationID int64, scope Identity, fn func(*Submitted) error) error {
+func eachSubmitted(ctx context.Context, q store.Querier, keys *vault.Keyring, consultationID int64, scope Identity, fn func(*Submitted) error) error {
 	redactions, err := loadRedactions(ctx, q, consultationID)
 	if err != nil {
 		return err
@@ -99,6 +100,8 @@ func eachSubmitted(ctx context.Context, q store.Querier, consultationID int64, s
 			x.Consent.Set, x.Consent.At, x.SubmittedAt = true, consentAt.Time.UTC(), submittedAt.Time.UTC()
 			if scope == NoIdentity || (scope == SharedIdentity && !x.Consent.Share) {
 				x.Name, x.OrganisationName, x.Email = "", "", ""
+			} else if err := openIdentity(keys, &x.Name, &x.OrganisationName, &x.Email); err != nil {
+				return err
 			}
 			x.Answers = map[int64]Answer{}
 			cur = &x
@@ -166,10 +169,11 @@ func (s *Service) Analyse(ctx context.Context, actor auth.Actor, id int64) (Dash
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return Dashboard{}, err
 	}
-	return analyse(ctx, s.DB, id, NoIdentity)
+	return analyse(ctx, s.DB, id)
 }
 
-func analyse(ctx context.Context, q store.Querier, id int64, scope Identity) (Dashboard, error) {
+// analyse never reads identities, so it needs no keys.
+func analyse(ctx context.Context, q store.Querier, id int64) (Dashboard, error) {
 	var d Dashboard
 	var err error
 	if d.Counts, err = counts(ctx, q, id); err != nil {
@@ -188,7 +192,7 @@ func analyse(ctx context.Context, q store.Querier, id int64, scope Identity) (Da
 		stats[qu.ID] = st
 	}
 	days, kinds, countries := map[string]int{}, map[Stakeholder]int{}, map[string]int{}
-	err = eachSubmitted(ctx, q, id, scope, func(r *Submitted) error {
+	err = eachSubmitted(ctx, q, nil, id, NoIdentity, func(r *Submitted) error {
 		days[r.SubmittedAt.Format("2006-01-02")]++
 		kinds[r.Stakeholder]++
 		if r.Stakeholder == State && r.Country != "" {

@@ -109,7 +109,7 @@ func seedBulk(b *testing.B, db *store.DB, n int) int64 {
 			INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, email,
 				consent_set, consent_share, consent_publish, consent_contact, consent_wording, consent_at, created_at, updated_at, submitted_at, salt, submitted_json, commitment)
 			SELECT $1, 'hash' || i, 'PM-' || i, 'submitted', 'individual', CASE i %% 3 WHEN 0 THEN 'state' WHEN 1 THEN 'industry' ELSE 'civil_society' END,
-				'Respondent ' || i, 'r' || i || '@example.org', TRUE, i %% 2 = 0, 'anonymous', FALSE, '{}', $2, $2, $2, $2, '', '', ''
+				'', '', TRUE, i %% 2 = 0, 'anonymous', FALSE, '{}', $2, $2, $2, $2, '', '', ''
 			FROM seq`, n), c.ID, ts)
 		if err != nil {
 			return err

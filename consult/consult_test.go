@@ -344,6 +344,11 @@ func TestTokenOpensOnlyItsOwnResponse(t *testing.T) {
 		if stored != 0 {
 			t.Errorf("a token is stored in clear")
 		}
+		var name, org, email string
+		db.QueryRow(ctx, `SELECT name, organisation_name, email FROM consult_responses WHERE id = $1`, b.ID-1).Scan(&name, &org, &email)
+		if strings.Contains(name+org+email, "Ada") || strings.Contains(name+org+email, "Digital Defenders") || strings.Contains(email, "@") {
+			t.Errorf("identity stored in clear: %q %q %q", name, org, email)
+		}
 	})
 }
 

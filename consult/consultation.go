@@ -14,19 +14,60 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/audit"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/vault"
 )
 
 // Service stores consultations and responses.
 type Service struct {
 	DB *store.DB
+	// Keys seals respondents' names, organisations and email addresses
+	// (see package vault). Nil means a random in-memory keyring, for tests:
+	// what it sealed cannot be read after the process ends.
+	Keys *vault.Keyring
 	// Now returns the current time; nil means store.Now. Tests move it.
 	Now func() time.Time
+}
+
+var ephemeralKeys = sync.OnceValue(vault.Ephemeral)
+
+func (s *Service) keys() *vault.Keyring {
+	if s.Keys != nil {
+		return s.Keys
+	}
+	return ephemeralKeys()
+}
+
+// Contexts for sealing respondents' identity fields.
+const (
+	sealName         = "consult_responses.name"
+	sealOrganisation = "consult_responses.organisation_name"
+	sealEmail        = "consult_responses.email"
+)
+
+// sealAbout returns a's identity fields sealed for storage.
+func sealAbout(k *vault.Keyring, a About) (name, org, email string) {
+	return k.Seal(sealName, a.Name), k.Seal(sealOrganisation, a.OrganisationName), k.Seal(sealEmail, a.Email)
+}
+
+// openIdentity opens sealed identity fields in place.
+func openIdentity(k *vault.Keyring, name, org, email *string) error {
+	var err error
+	for _, f := range []struct {
+		ctx string
+		p   *string
+	}{{sealName, name}, {sealOrganisation, org}, {sealEmail, email}} {
+		if *f.p, err = k.Open(f.ctx, *f.p); err != nil {
+			return fmt.Errorf("open respondent identity: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Service) now() time.Time {

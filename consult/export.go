@@ -101,7 +101,7 @@ func (s *Service) Export(ctx context.Context, actor auth.Actor, id int64, opt Ex
 		return err
 	}
 	done := 0
-	err = eachSubmitted(ctx, s.DB, id, scope, func(r *Submitted) error {
+	err = eachSubmitted(ctx, s.DB, s.keys(), id, scope, func(r *Submitted) error {
 		row := []string{r.Reference, r.SubmittedAt.Format(time.RFC3339), r.Kind, string(r.Stakeholder), r.Country, r.Name, r.OrganisationName, r.Email,
 			strconv.FormatBool(r.Consent.Share), string(r.Consent.Publish), strconv.FormatBool(r.Consent.Contact), r.Consent.At.Format(time.RFC3339)}
 		if scope == NoIdentity {

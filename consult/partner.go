@@ -134,7 +134,7 @@ func (s *Service) PartnerExport(ctx context.Context, actor auth.Actor, id int64,
 	m := Manifest{Consultation: c.ID, Title: c.TitleEN, Partner: c.PartnerEN, GeneratedAt: s.now(),
 		Files: []ManifestFile{{Name: "responses.csv", Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}}}
 	wordings := map[string]int{}
-	err = eachSubmitted(ctx, s.DB, id, SharedIdentity, func(r *Submitted) error {
+	err = eachSubmitted(ctx, s.DB, s.keys(), id, SharedIdentity, func(r *Submitted) error {
 		m.Responses++
 		if r.Consent.Share {
 			m.Identities++

@@ -159,6 +159,7 @@ func (s *Service) Start(ctx context.Context, consultationID int64, about About) 
 	}
 	token := auth.NewToken()
 	now := s.now()
+	name, org, email := sealAbout(s.keys(), about)
 	r := Response{ConsultationID: c.ID, Status: StatusDraft, About: about, CreatedAt: now, UpdatedAt: now, Answers: map[int64]Answer{}}
 	r.Consent.Publish = PublishNone
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -166,7 +167,7 @@ func (s *Service) Start(ctx context.Context, consultationID int64, about About) 
 			r.Reference = newReference()
 			err := tx.QueryRow(ctx, `INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, organisation_name, country, email, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-				c.ID, auth.HashToken(token), r.Reference, r.Status, about.Kind, about.Stakeholder, about.Name, about.OrganisationName, about.Country, about.Email, now).Scan(&r.ID)
+				c.ID, auth.HashToken(token), r.Reference, r.Status, about.Kind, about.Stakeholder, name, org, about.Country, email, now).Scan(&r.ID)
 			if !errors.Is(err, pallmall.ErrAlreadyExists) {
 				return err
 			}
@@ -187,7 +188,11 @@ var ErrClosed = fmt.Errorf("%w: consultation not accepting responses", pallmall.
 // A token opens only its own response, and only for its consultation:
 // anything else is ErrNotFound.
 func (s *Service) ByToken(ctx context.Context, consultationID int64, token string) (Response, error) {
-	return byToken(ctx, s.DB, consultationID, token)
+	r, err := byToken(ctx, s.DB, consultationID, token)
+	if err != nil {
+		return r, err
+	}
+	return r, openIdentity(s.keys(), &r.Name, &r.OrganisationName, &r.Email)
 }
 
 func byToken(ctx context.Context, q store.Querier, consultationID int64, token string) (Response, error) {
@@ -257,8 +262,9 @@ func (s *Service) SaveAbout(ctx context.Context, consultationID int64, token str
 		if err := about.Validate(c); err != nil {
 			return err
 		}
+		name, org, email := sealAbout(s.keys(), about)
 		_, err = tx.Exec(ctx, `UPDATE consult_responses SET respondent_kind = $1, stakeholder = $2, name = $3, organisation_name = $4, country = $5, email = $6, updated_at = $7 WHERE id = $8`,
-			about.Kind, about.Stakeholder, about.Name, about.OrganisationName, about.Country, about.Email, s.now(), r.ID)
+			about.Kind, about.Stakeholder, name, org, about.Country, email, s.now(), r.ID)
 		return err
 	})
 }

@@ -81,7 +81,7 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 	if c.Status != Published && !canManage(actor) {
 		return Summary{}, pallmall.ErrNotFound
 	}
-	d, err := analyse(ctx, s.DB, id, NoIdentity)
+	d, err := analyse(ctx, s.DB, id)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 	if err != nil {
 		return Summary{}, err
 	}
-	err = eachSubmitted(ctx, s.DB, id, FullIdentity, func(r *Submitted) error {
+	err = eachSubmitted(ctx, s.DB, s.keys(), id, FullIdentity, func(r *Submitted) error {
 		if r.Consent.Publish != PublishNamed && r.Consent.Publish != PublishAnonymous {
 			return nil
 		}

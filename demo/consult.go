@@ -120,7 +120,7 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 	now := store.Now()
 	opened := now.Add(-21 * 24 * time.Hour).Truncate(time.Hour)
 	clock := opened
-	svc := &consult.Service{DB: c.DB, Now: func() time.Time { return clock }}
+	svc := &consult.Service{DB: c.DB, Keys: c.Auth.Keys, Now: func() time.Time { return clock }}
 	cons, err := svc.Create(ctx, auth.System, consult.Consultation{
 		TitleEN:   "Good practice for states, industry and civil society (2026 consultation)",
 		TitleFR:   "Bonnes pratiques pour les États, l’industrie et la société civile (consultation 2026)",

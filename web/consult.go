@@ -13,7 +13,9 @@ import (
 )
 
 // consultations returns the consultations service over the site's database.
-func (s *Server) consultations() *consult.Service { return &consult.Service{DB: s.DB} }
+func (s *Server) consultations() *consult.Service {
+	return &consult.Service{DB: s.DB, Keys: s.Auth.Keys}
+}
 
 var (
 	london = mustZone("Europe/London")

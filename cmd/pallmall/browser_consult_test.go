@@ -156,7 +156,7 @@ func TestBrowserConsultation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&consult.Service{DB: a.db}).PartnerExport(context.Background(), partner.Actor(), id, &pkg); err != nil {
+	if err := (&consult.Service{DB: a.db, Keys: a.auth.Keys}).PartnerExport(context.Background(), partner.Actor(), id, &pkg); err != nil {
 		t.Fatalf("partner export: %v", err)
 	}
 	plain, err := age.Decrypt(&pkg, partnerKey)

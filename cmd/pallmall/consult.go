@@ -37,7 +37,11 @@ func runConsultExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer d.Close()
-	svc := &consult.Service{DB: d}
+	keys, err := db.keys()
+	if err != nil {
+		return err
+	}
+	svc := &consult.Service{DB: d, Keys: keys}
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	if *format == "partner" {
 		if err := svc.PartnerExport(ctx, auth.System, *id, out); err != nil {

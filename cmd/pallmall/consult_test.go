@@ -10,7 +10,6 @@ import (
 
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
-	"github.com/pallmall/pallmall/store"
 )
 
 func TestConsultExportCommand(t *testing.T) {
@@ -21,7 +20,11 @@ func TestConsultExportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := seedConsultation(t, db, 3)
+	keys, err := d.keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := seedConsultation(t, &consult.Service{DB: db, Keys: keys}, 3)
 	db.Close()
 	stdout, stderr, err := runCmd(t, "consult", "export", "--id", strconv.FormatInt(id, 10), "--format", "csv", "--data", dir)
 	if err != nil {
@@ -43,10 +46,9 @@ func TestConsultExportCommand(t *testing.T) {
 
 // seedConsultation creates an open consultation with one question and n
 // submitted responses, and returns its id.
-func seedConsultation(t testing.TB, db *store.DB, n int) int64 {
+func seedConsultation(t testing.TB, svc *consult.Service, n int) int64 {
 	t.Helper()
 	ctx := context.Background()
-	svc := &consult.Service{DB: db}
 	now := time.Now()
 	c, err := svc.Create(ctx, auth.System, consult.Consultation{TitleEN: "Bench", TitleFR: "Bench", SummaryEN: "S", SummaryFR: "S",
 		Audiences: []consult.Stakeholder{consult.CivilSociety}, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(time.Hour)})
