@@ -60,7 +60,6 @@ func loadMeetings(ctx context.Context, c Config, orgs map[string]int64) error {
 		framework   string
 		endorsers   []string
 		outcome     meet.Outcome
-		sessions    []meet.Session
 	}
 	london := past{
 		meeting: meet.Meeting{

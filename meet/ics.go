@@ -120,11 +120,10 @@ func WriteICS(w io.Writer, c Calendar) error {
 
 // transition is a change of a zone's UTC offset.
 type transition struct {
-	at         time.Time // the instant of the change
-	from, to   int       // offsets in seconds east of UTC
-	name       string    // the abbreviation after the change
-	daylight   bool      // whether the time after the change is daylight saving time
-	firstEntry bool      // the synthetic entry giving the offset at the start of the range
+	at       time.Time // the instant of the change
+	from, to int       // offsets in seconds east of UTC
+	name     string    // the abbreviation after the change
+	daylight bool      // whether the time after the change is daylight saving time
 }
 
 // transitions finds every change of loc's offset between from and to by
@@ -136,7 +135,8 @@ func transitions(loc *time.Location, from, to time.Time) []transition {
 		return name, off, lt.IsDST()
 	}
 	name, off, dst := at(from)
-	out := []transition{{at: from, from: off, to: off, name: name, daylight: dst, firstEntry: true}}
+	// The first entry gives the offset in force at the start of the range.
+	out := []transition{{at: from, from: off, to: off, name: name, daylight: dst}}
 	for t := from; t.Before(to); {
 		next := t.Add(24 * time.Hour)
 		n2, o2, d2 := at(next)

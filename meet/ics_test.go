@@ -211,3 +211,24 @@ func TestICSFeedHasOneTimezonePerZone(t *testing.T) {
 		t.Errorf("LOCATION = %q, want En ligne", loc)
 	}
 }
+
+// BenchmarkWriteICSFeed writes an organisation's feed of 50 meetings in
+// five time zones.
+func BenchmarkWriteICSFeed(b *testing.B) {
+	zones := []string{"Europe/London", "Europe/Paris", "America/New_York", "Africa/Accra", "Asia/Tokyo"}
+	var ms []meet.Meeting
+	start := time.Date(2024, 2, 6, 9, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		s := start.AddDate(0, i, 0)
+		ms = append(ms, meet.Meeting{ID: int64(i + 1), TitleEN: "Meeting", TitleFR: "Réunion", Format: meet.Online, TimeZone: zones[i%len(zones)], StartsAt: s, EndsAt: s.Add(8 * time.Hour)})
+	}
+	c := meet.Calendar{Name: "Feed", Lang: "en", BaseURL: "https://pallmall.example", Stamp: start, Meetings: ms}
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := meet.WriteICS(&buf, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes")
+}
