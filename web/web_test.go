@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -467,5 +468,43 @@ func TestWritesAreRateLimitedPerClient(t *testing.T) {
 	res, err := srv.Client().Get(srv.URL + "/organisations")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Errorf("GET after the limit = %v, %v", res.StatusCode, err)
+	}
+}
+
+func TestAssetsAreHashedAndCompressed(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	page := s.get(s.client(), "/")
+	m := regexp.MustCompile(`href="(/assets/pallmall\.[0-9a-f]{12}\.css)"`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatal("no content-hashed stylesheet link on the home page")
+	}
+	req, _ := http.NewRequest("GET", s.srv.URL+m[1], nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	tr := s.srv.Client().Transport.(*http.Transport).Clone()
+	tr.DisableCompression = true // see the bytes on the wire
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "gzip" || len(body) > 40_000 {
+		t.Errorf("stylesheet: encoding %q, %d bytes on the wire; want gzip under 40 KB", res.Header.Get("Content-Encoding"), len(body))
+	}
+	if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+		t.Errorf("hashed asset Cache-Control = %q, want immutable", cc)
+	}
+	// Without gzip, the plain bytes.
+	plain := s.get(s.client(), m[1])
+	if plain.Header.Get("Content-Encoding") == "gzip" && len(plain.Body) < 100_000 {
+		t.Error("a client that did not ask for gzip got it")
+	}
+	// Pages are never compressed.
+	req, _ = http.NewRequest("GET", s.srv.URL+"/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, _ = (&http.Client{Transport: tr}).Do(req)
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "" {
+		t.Errorf("an HTML page was compressed (%s)", res.Header.Get("Content-Encoding"))
 	}
 }
