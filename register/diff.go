@@ -35,7 +35,11 @@ func Diff(a, b Draft) []FieldChange {
 func sourcesText(ss []Source) string {
 	var lines []string
 	for _, s := range ss {
-		lines = append(lines, s.Ref+", "+s.Publisher+", "+s.Date)
+		line := s.Ref + ", " + s.Publisher + ", " + s.Date
+		if s.Supports != "" {
+			line += " (" + s.Supports + ")"
+		}
+		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
 }

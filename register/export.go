@@ -74,6 +74,8 @@ func cell(r Record, col string) string {
 			return r.Sources[i].Publisher
 		case p + "date":
 			return r.Sources[i].Date
+		case p + "supports":
+			return r.Sources[i].Supports
 		}
 	}
 	return r.Fields[col]

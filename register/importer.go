@@ -78,7 +78,7 @@ func CSVColumns(n int) []string {
 	cols = append(cols, AllFieldNames()...)
 	for i := 1; i <= n; i++ {
 		p := "source" + strconv.Itoa(i) + "_"
-		cols = append(cols, p+"ref", p+"publisher", p+"date")
+		cols = append(cols, p+"ref", p+"publisher", p+"date", p+"supports")
 	}
 	return cols
 }
@@ -258,7 +258,7 @@ func readCSV(data []byte, rep *ImportReport) []Row {
 		}
 		for i := 1; i <= MaxSources; i++ {
 			p := "source" + strconv.Itoa(i) + "_"
-			src := Source{Ref: get(p + "ref"), Publisher: get(p + "publisher"), Date: get(p + "date")}
+			src := Source{Ref: get(p + "ref"), Publisher: get(p + "publisher"), Date: get(p + "date"), Supports: get(p + "supports")}
 			row.Sources = append(row.Sources, src)
 		}
 		rows = append(rows, row)

@@ -15,11 +15,13 @@ import (
 )
 
 // Source is where a fact comes from: a URL or a document reference, who
-// published it and when.
+// published it and when, and optionally which facts of the record it
+// supports, in the proposer's words ("founding date, ownership share").
 type Source struct {
 	Ref       string `json:"ref"`
 	Publisher string `json:"publisher"`
 	Date      string `json:"date"`
+	Supports  string `json:"supports,omitempty"`
 }
 
 // IsURL reports whether the source's reference is a web address.
@@ -160,11 +162,17 @@ func (d *Draft) Validate() error {
 func validateSources(d *Draft, v *pallmall.ValidationError) {
 	var kept []Source
 	for i, s := range d.Sources {
-		s.Ref, s.Publisher, s.Date = strings.TrimSpace(s.Ref), strings.TrimSpace(s.Publisher), strings.TrimSpace(s.Date)
+		s.Ref, s.Publisher, s.Date, s.Supports = strings.TrimSpace(s.Ref), strings.TrimSpace(s.Publisher), strings.TrimSpace(s.Date), strings.TrimSpace(s.Supports)
 		if s == (Source{}) {
 			continue
 		}
 		p := "source" + strconv.Itoa(i+1) + "_"
+		switch {
+		case len(s.Supports) > 300:
+			v.Add(p+"supports", "error.too_long")
+		case !cleanText(s.Supports):
+			v.Add(p+"supports", "register.error.control")
+		}
 		switch {
 		case s.Ref == "":
 			v.Add(p+"ref", "error.required")

@@ -97,6 +97,7 @@ func TestDraftValidate(t *testing.T) {
 		{"source bad url", func(d *register.Draft) { d.Sources[0].Ref = "https://" }, "source1_ref", "register.error.url"},
 		{"summary in one language", func(d *register.Draft) { d.SummaryFR = "" }, "summary_fr", "register.error.both_languages"},
 		{"control character", func(d *register.Draft) { d.Name = "A\x00B" }, "name", "register.error.control"},
+		{"long supports", func(d *register.Draft) { d.Sources[1].Supports = strings.Repeat("x", 301) }, "source2_supports", "error.too_long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ type stixRef struct {
 func stixRefs(r Record, base string) []stixRef {
 	refs := []stixRef{{SourceName: "pallmall-register", URL: base + "/register/records/" + strconv.FormatInt(r.ID, 10), ExternalID: strconv.FormatInt(r.ID, 10)}}
 	for _, s := range r.Sources {
-		ref := stixRef{SourceName: s.Publisher, Description: s.Date}
+		ref := stixRef{SourceName: s.Publisher, Description: strings.TrimSpace(s.Date + " " + s.Supports)}
 		if s.IsURL() {
 			ref.URL = s.Ref
 		} else {

@@ -142,6 +142,7 @@ func regDraftForm(d register.Draft, note, requestedBy string) *Form {
 		v.Set(p+"ref", s.Ref)
 		v.Set(p+"publisher", s.Publisher)
 		v.Set(p+"date", s.Date)
+		v.Set(p+"supports", s.Supports)
 	}
 	v.Set("note", note)
 	v.Set("requested_by", requestedBy)
@@ -162,7 +163,7 @@ func regDraftFromForm(r *http.Request, kind register.Kind) register.Draft {
 	}
 	for i := 1; i <= register.MaxSources; i++ {
 		p := "source" + strconv.Itoa(i) + "_"
-		d.Sources = append(d.Sources, register.Source{Ref: f.Get(p + "ref"), Publisher: f.Get(p + "publisher"), Date: f.Get(p + "date")})
+		d.Sources = append(d.Sources, register.Source{Ref: f.Get(p + "ref"), Publisher: f.Get(p + "publisher"), Date: f.Get(p + "date"), Supports: f.Get(p + "supports")})
 	}
 	return d
 }
@@ -174,7 +175,7 @@ func regFormOrder(kind register.Kind) []string {
 	}
 	for i := 1; i <= register.MaxSources; i++ {
 		p := "source" + strconv.Itoa(i) + "_"
-		order = append(order, p+"ref", p+"publisher", p+"date")
+		order = append(order, p+"ref", p+"publisher", p+"date", p+"supports")
 	}
 	return append(order, "note", "requested_by")
 }

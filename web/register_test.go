@@ -82,7 +82,7 @@ func vendorForm() url.Values {
 		"op": {"add"}, "kind": {"entity"}, "name": {"Fictional Spyware Ltd"}, "confidence": {"likely"},
 		"entity_kind": {"vendor"}, "incorporated": {"gr; cy"}, "status": {"active"}, "founded": {"2017"},
 		"summary_en": {"A fictional vendor of spyware."}, "summary_fr": {"Un fournisseur fictif de logiciels espions."},
-		"source1_ref": {"https://research.example.org/fictional-spyware"}, "source1_publisher": {"Example Research"}, "source1_date": {"2024-03-01"},
+		"source1_ref": {"https://research.example.org/fictional-spyware"}, "source1_publisher": {"Example Research"}, "source1_date": {"2024-03-01"}, "source1_supports": {"its sales of spyware"},
 		"source2_ref": {"Registry extract 2017/4411"}, "source2_publisher": {"Example Companies Registry"}, "source2_date": {"2017-06"},
 		"note": {"Seen in two reports."},
 	}
@@ -202,7 +202,7 @@ func TestRegisterProposalJourney(t *testing.T) {
 		}
 		res = s.get(public, "/register/records/"+regItoa(vendor.ID))
 		for _, want := range []string{"Fictional Spyware Ltd", "<svg class=\"pm-chart\"", "<circle", "Example Capital (fictional)", "40 %",
-			"Zero-click campaign against reporters (fictional)", "Registry extract 2017/4411", "Example Successor (fictional)", "Successor", "Annual report 2023, page 12", "Being added to the log"} {
+			"Zero-click campaign against reporters (fictional)", "Registry extract 2017/4411", "Example Successor (fictional)", "Successor", "supports: its sales of spyware", "Annual report 2023, page 12", "Being added to the log"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("vendor page lacks %q", want)
 			}
