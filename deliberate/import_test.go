@@ -168,3 +168,40 @@ func TestForgetAndForConsultation(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderPerParticipant checks each participant meets the statements in
+// an order of their own, stable across page loads.
+func TestOrderPerParticipant(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := &deliberate.Service{DB: db}
+		d, sts := open(t, svc, deliberate.PreModeration, false, 12)
+		firsts := map[int64]bool{}
+		for range 8 {
+			_, tok, _ := svc.Join(ctx, d.ID, "")
+			a, _ := svc.Progress(ctx, d.ID, tok)
+			b, _ := svc.Progress(ctx, d.ID, tok)
+			if a.Next != b.Next || a.Next == 0 {
+				t.Fatalf("Progress.Next = %d then %d, want the same statement twice", a.Next, b.Next)
+			}
+			firsts[a.Next] = true
+			// Voting through every statement visits each once.
+			seen := map[int64]bool{}
+			for pr := a; pr.Next != 0; pr, _ = svc.Progress(ctx, d.ID, tok) {
+				if seen[pr.Next] {
+					t.Fatalf("statement %d offered twice", pr.Next)
+				}
+				seen[pr.Next] = true
+				if err := svc.Vote(ctx, d.ID, tok, pr.Next, deliberate.Pass); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(seen) != len(sts) {
+				t.Errorf("visited %d statements, want %d", len(seen), len(sts))
+			}
+		}
+		if len(firsts) < 2 {
+			t.Errorf("8 participants all started with the same statement; want orders of their own")
+		}
+	})
+}

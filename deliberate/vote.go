@@ -3,8 +3,10 @@ package deliberate
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
@@ -109,8 +111,10 @@ type Progress struct {
 	Voted      int // accepted statements the participant has voted on
 	Statements int // accepted statements in all
 	Votes      map[int64]Value
-	// Next is the first accepted statement not yet voted on, or 0 when the
-	// participant has voted on every one.
+	// Next is the accepted statement to vote on next, or 0 when the
+	// participant has voted on every one. Each participant meets the
+	// statements in an order of their own (see voteOrder), so statements
+	// added late are not always voted on last, nor early ones first.
 	Next int64
 }
 
@@ -137,16 +141,29 @@ func (s *Service) Progress(ctx context.Context, deliberationID int64, token stri
 	if err != nil {
 		return pr, err
 	}
+	var best uint64
 	for _, x := range all {
 		pr.Statements++
 		if x.value.Valid {
 			pr.Voted++
 			pr.Votes[x.id] = Value(x.value.Int64)
-		} else if pr.Next == 0 {
-			pr.Next = x.id
+		} else if k := voteOrder(p.ID, x.id); pr.Next == 0 || k < best {
+			pr.Next, best = x.id, k
 		}
 	}
 	return pr, nil
+}
+
+// voteOrder ranks a statement for a participant: a hash of both ids, so
+// the order is stable for one participant (a reloaded page shows the same
+// statement) and independent between participants, as Pol.is shuffles.
+func voteOrder(participantID, statementID int64) uint64 {
+	h := fnv.New64a()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(participantID))
+	binary.LittleEndian.PutUint64(b[8:], uint64(statementID))
+	h.Write(b[:])
+	return h.Sum64()
 }
 
 // Tally counts the stored votes on one statement.
