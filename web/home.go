@@ -22,6 +22,14 @@ func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, s.assets.URL("images/favicon.svg"), http.StatusMovedPermanently)
 }
 
+func (s *Server) accessibility(w http.ResponseWriter, r *http.Request) error {
+	contact := s.ContactEmail
+	if contact == "" {
+		contact = "secretariat@pallmall.example"
+	}
+	return s.render(w, r, http.StatusOK, "accessibility", "accessibility.title", nil, map[string]string{"Contact": contact})
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

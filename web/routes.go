@@ -8,6 +8,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /{$}", page(s.home))
 	mux.Handle("GET /privacy", page(s.staticPage("privacy")))
+	mux.Handle("GET /accessibility", page(s.accessibility))
 	mux.Handle("GET /organisations", page(s.organisations))
 	mux.Handle("GET /organisations/{id}", page(s.organisation))
 

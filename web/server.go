@@ -21,6 +21,9 @@ type Server struct {
 	// PublicURL is where the platform is reached, such as
 	// https://pallmall.example.org; it builds links printed or emailed.
 	PublicURL string
+	// ContactEmail is the secretariat's address, on the accessibility
+	// statement.
+	ContactEmail string
 	// Version is shown in the footer and /healthz.
 	Version string
 	// Metrics, when not nil, counts requests by route.

@@ -508,3 +508,22 @@ func TestAssetsAreHashedAndCompressed(t *testing.T) {
 		t.Errorf("an HTML page was compressed (%s)", res.Header.Get("Content-Encoding"))
 	}
 }
+
+func TestAccessibilityStatement(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	c := s.client()
+	for lang, want := range map[string][]string{
+		"en": {"Accessibility statement", "Compliance status", "partially compliant", "Enforcement procedure", "Preparation of this statement"},
+		"fr": {"Déclaration d’accessibilité", "État de conformité", "partiellement conforme", "Voies de recours", "Défenseur des droits", "Établissement de cette déclaration"},
+	} {
+		res := s.get(c, "/accessibility?lang="+lang)
+		for _, w := range want {
+			if !strings.Contains(res.Body, w) {
+				t.Errorf("statement in %s lacks %q", lang, w)
+			}
+		}
+	}
+	if res := s.get(c, "/"); !strings.Contains(res.Body, `href="/accessibility"`) {
+		t.Error("the footer does not link the accessibility statement")
+	}
+}

@@ -58,11 +58,13 @@ func (d *dbFlags) open(ctx context.Context) (*store.DB, error) {
 type App struct {
 	Addr        string
 	MetricsAddr string
-	PublicURL   string
-	Demo        bool
-	DB          dbFlags
-	Logger      *slog.Logger
-	Stdout      io.Writer
+	// ContactEmail is shown on the accessibility statement.
+	ContactEmail string
+	PublicURL    string
+	Demo         bool
+	DB           dbFlags
+	Logger       *slog.Logger
+	Stdout       io.Writer
 	// Password overrides the password-hashing cost (tests make it cheap).
 	Password auth.PasswordParams
 	// LogOrigin names the transparency log; empty derives it from PublicURL
@@ -131,7 +133,7 @@ func (a *App) Open(ctx context.Context) error {
 		a.metricsS = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	}
 	site := &web.Server{
-		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics,
+		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics, ContactEmail: a.ContactEmail,
 		API: (&api.Server{DB: a.db, Auth: a.auth, Logger: a.Logger}).Handler(),
 		Log: ledger.NewHandler(a.ledger.Dir()), Ledger: a.ledger,
 	}
@@ -231,6 +233,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flagSet("serve", stderr)
 	a := &App{Stdout: stdout}
 	fs.StringVar(&a.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&a.ContactEmail, "contact-email", "secretariat@pallmall.example", "the secretariat's email address, on the accessibility statement")
 	fs.StringVar(&a.MetricsAddr, "metrics-addr", "", "address for Prometheus metrics at /metrics; empty for none")
 	fs.StringVar(&a.LogWitnessPolicy, "log-witness-policy", "", "file with the witness policy: checkpoints are published once these witnesses cosign them")
 	fs.BoolVar(&a.LogWitnessFailOpen, "log-witness-fail-open", false, "publish checkpoints even when the witness policy is not met in time")
