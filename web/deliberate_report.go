@@ -221,7 +221,7 @@ func (s *Server) delibReport(w http.ResponseWriter, r *http.Request) error {
 			you = &pos
 			data.YouPlaced, data.YouGroup = true, deliberate.GroupLabel(pos.Group)
 		} else if pr, err := s.deliberations().Progress(r.Context(), d.ID, token); err == nil {
-			data.VotesToGo = max(1, min(7, pr.Statements)-pr.Voted)
+			data.VotesToGo = max(0, min(7, pr.Statements)-pr.Voted)
 		}
 	}
 	data.Map = buildMap(a.Result, you)

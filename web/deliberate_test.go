@@ -158,6 +158,12 @@ func TestDeliberationJourney(t *testing.T) {
 		if !strings.Contains(res.Body, "L’analyse n’a pas encore tourné") {
 			t.Errorf("report before analysis should say it has not run")
 		}
+		if _, err := svc.Analyse(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		if res := st.get(p, base+"/report"); !strings.Contains(res.Body, "Votez sur 1 affirmations de plus") {
+			t.Errorf("report for a participant with 1 of 2 votes should ask for one more")
+		}
 		st.post(p, base+"/votes", url.Values{"statement": {second}, "vote": {"pass"}})
 		if _, err := svc.Analyse(context.Background(), id); err != nil {
 			t.Fatal(err)
