@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // rowOf returns a published record as an import row, so an export can be
@@ -38,7 +39,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, kinds ...Kind) err
 	line := make([]string, len(cols))
 	for _, r := range recs {
 		for i, c := range cols {
-			line[i] = cell(r, c)
+			line[i] = defuse(cell(r, c))
 		}
 		if err := cw.Write(line); err != nil {
 			return err
@@ -46,6 +47,23 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, kinds ...Kind) err
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// defuse prefixes a cell that a spreadsheet would run as a formula with an
+// apostrophe; Import removes it again, so exports still import back.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// undefuse reverses defuse.
+func undefuse(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }
 
 func cell(r Record, col string) string {

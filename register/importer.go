@@ -232,7 +232,7 @@ func readCSV(data []byte, rep *ImportReport) []Row {
 		}
 		get := func(name string) string {
 			if i := col[name]; i != 0 {
-				return rec[i-1]
+				return undefuse(rec[i-1])
 			}
 			return ""
 		}

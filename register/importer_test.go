@@ -222,3 +222,33 @@ func BenchmarkImport10k(b *testing.B) {
 		}
 	}
 }
+
+// TestExportDefusesFormulas: a cell a spreadsheet would run as a formula is
+// exported with a leading apostrophe, and imports back unchanged.
+func TestExportDefusesFormulas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := &register.Service{DB: db}
+		d := register.Draft{Kind: register.Entity, Name: "=HYPERLINK(\"https://evil.example\")", Confidence: register.Reported,
+			Fields:  map[string]string{"entity_kind": "vendor", "incorporated": "FR", "status": "active"},
+			Sources: []register.Source{{Ref: "https://example.org/x", Publisher: "@Example", Date: "2024"}}}
+		if _, err := svc.Publish(ctx, auth.System, []register.Draft{d}); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := svc.ExportCSV(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `"'=HYPERLINK(""https://evil.example"")"`) || !strings.Contains(buf.String(), ",'@Example,") {
+			t.Errorf("export does not defuse formulas:\n%s", buf.String())
+		}
+		rep, err := svc.Import(ctx, auth.System, &buf, register.ImportOptions{Format: "csv"})
+		if err != nil || rep.Imported != 1 {
+			t.Fatalf("Import(export) = %+v, %v", rep, err)
+		}
+		recs, _, _ := svc.Search(ctx, register.Filter{})
+		if len(recs) != 1 || recs[0].Name != d.Name || recs[0].Sources[0].Publisher != "@Example" || recs[0].Version != 2 {
+			t.Errorf("after re-import: %+v; want the name and publisher unchanged, version 2", recs)
+		}
+	})
+}
