@@ -280,6 +280,10 @@ func (s *Service) Propose(ctx context.Context, actor auth.Actor, n NewProposal) 
 	if err := mayPropose(actor); err != nil {
 		return Proposal{}, err
 	}
+	if !actor.SignedIn() {
+		// A proposal has a proposer; the command line publishes directly.
+		return Proposal{}, pallmall.ErrForbidden
+	}
 	var id int64
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		d, err := s.prepare(ctx, tx, actor, n)

@@ -268,8 +268,7 @@ func scanVersion(r *sql.Rows) (Version, error) {
 }
 
 // Changes returns published versions of any record, newest first, for the
-// public list of changes; before is a cursor (the At of the last seen
-// version is not unique, so it pages by offset).
+// public list of changes, paged by offset, and whether there are more.
 func (s *Service) Changes(ctx context.Context, offset, limit int) ([]Version, bool, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
