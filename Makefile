@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 
-.PHONY: run test build lint vulncheck assets
+.PHONY: run test build lint vulncheck assets screenshots
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pallmall ./cmd/pallmall
 
@@ -37,3 +37,8 @@ NPM ?= npm
 assets:
 	$(NPM) ci --prefix web/assets --no-audit --no-fund --silent
 	$(NPM) run --prefix web/assets --silent build
+
+# Screenshots of the key pages at desktop and mobile widths, for review,
+# into ./screenshots (Debian's chromium).
+screenshots: build
+	$(GO) run ./tools/screenshots --bin bin/pallmall --out screenshots
