@@ -592,3 +592,50 @@ func TestConsultationAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestBackgroundExportOnlyForRequester(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		for i := 0; i < 3; i++ {
+			st.respondDirect(consult.About{Kind: consult.AsIndividual, Stakeholder: consult.CivilSociety, Name: fmt.Sprintf("Civil %d", i)},
+				map[int64]consult.Answer{st.q["short"].ID: {Text: fmt.Sprintf("View %d", i)}}, false, consult.PublishNone)
+		}
+		an := st.signIn("analyst")
+		res := st.post(an, st.admin("/exports"), url.Values{"format": {"csv"}})
+		wantStatus(t, "start export", res, http.StatusSeeOther)
+		job := res.Header.Get("Location")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res = st.get(an, job)
+			wantStatus(t, "job page", res, http.StatusOK)
+			if strings.Contains(res.Body, "/download") {
+				break
+			}
+			if res.Header.Get("Refresh") == "" {
+				t.Fatalf("running job page has no Refresh header:\n%s", excerpt(res.Body))
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("export job did not finish")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !strings.Contains(res.Body, `<progress id="job-progress" max="100" value="100">`) {
+			t.Errorf("finished job page lacks a full progress bar")
+		}
+		res = st.get(an, job+"/download")
+		wantStatus(t, "download", res, http.StatusOK)
+		if !strings.Contains(res.Body, "View 2") || strings.Contains(res.Body, "Civil 2") {
+			t.Errorf("analyst's background export content wrong:\n%s", res.Body)
+		}
+		for _, c := range []*http.Client{st.sec} {
+			for _, p := range []string{job, job + "/download"} {
+				if res := st.get(c, p); res.StatusCode != http.StatusNotFound {
+					t.Errorf("GET %s as someone else: status %d, want 404", p, res.StatusCode)
+				}
+			}
+		}
+		if res := st.get(st.client(), job+"/download"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("download signed out: status %d, want a redirect to sign in", res.StatusCode)
+		}
+	})
+}

@@ -85,6 +85,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /consultations/manifest-key", page(s.consultManifestKey))
 	mux.Handle("GET /partner/consultations", page(s.consultPartnerList))
 	mux.Handle("GET /partner/consultations/{id}/package", page(s.consultPartnerPackage))
+	mux.Handle("POST /admin/consultations/{id}/exports", page(s.consultStartExport))
+	mux.Handle("GET /admin/consultations/{id}/exports/{job}", page(s.consultExportJob))
+	mux.Handle("GET /admin/consultations/{id}/exports/{job}/download", page(s.consultExportJobDownload))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
