@@ -227,20 +227,22 @@ func (s *Server) delibQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Pending statements first, then participants' accepted ones (which
-	// post-moderation may still reject), newest first.
-	var pending, accepted []deliberate.Statement
+	// Pending statements first, then those shown (which may still be
+	// corrected or removed), then those removed (which may be restored);
+	// newest first.
+	var pending, accepted, rejected []deliberate.Statement
 	for i := len(all) - 1; i >= 0; i-- {
-		st := all[i]
-		switch {
-		case st.Status == deliberate.Pending:
+		switch st := all[i]; st.Status {
+		case deliberate.Pending:
 			pending = append(pending, st)
-		case st.Status == deliberate.Accepted && st.Origin == deliberate.FromParticipant:
+		case deliberate.Accepted:
 			accepted = append(accepted, st)
+		default:
+			rejected = append(rejected, st)
 		}
 	}
 	return s.render(w, r, http.StatusOK, "deliberate-queue", "deliberate.queue.title", &Form{Values: url.Values{}, Errors: map[string]string{}},
-		map[string]any{"D": d, "Pending": pending, "Accepted": accepted})
+		map[string]any{"D": d, "Pending": pending, "Accepted": accepted, "Rejected": rejected})
 }
 
 func (s *Server) delibModerate(w http.ResponseWriter, r *http.Request) error {

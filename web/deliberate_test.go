@@ -137,6 +137,10 @@ func TestDeliberationJourney(t *testing.T) {
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "retirée par la modération") {
 			t.Errorf("vote on moderated-out: status %d, want 422", res.StatusCode)
 		}
+		if q := st.get(sec, "/admin/deliberations/"+m[1]+"/queue"); !strings.Contains(q.Body, "Removed statements") || !strings.Contains(q.Body, ">Restore</button>") ||
+			!strings.Contains(q.Body, "Vendors should publish their customers.") {
+			t.Errorf("queue should list the removed statement with Restore, and the seeds among those shown")
+		}
 		// Others cannot moderate.
 		if res := st.post(st.signIn("delegateA"), "/admin/deliberations/"+m[1]+"/statements/"+pid+"/moderate", url.Values{"decision": {"accepted"}}); res.StatusCode != http.StatusForbidden {
 			t.Errorf("moderate as delegate: status %d, want 403", res.StatusCode)

@@ -89,7 +89,7 @@ func TestBrowserDeliberation(t *testing.T) {
 	sec.signIn("sec@example.org", browserPassword, secrets["sec@example.org"])
 	sec.open("/admin/deliberations/" + strconv.FormatInt(d.ID, 10) + "/queue")
 	sec.submit(map[string]string{`textarea[name="text_fr"]`: "Les participants veulent être notifiés."}, `button[value="accepted"]`)
-	if got := sec.value(`textarea[name="text_fr"]`); got != "Les participants veulent être notifiés." || !strings.Contains(sec.text("main"), "Save translation") {
+	if got := sec.value(`textarea[name="text_fr"]`); got != "Les participants veulent être notifiés." || !strings.Contains(sec.text("main"), "Save changes") {
 		t.Errorf("after accepting, the queue should list it among shown statements with its translation; French = %q", got)
 	}
 	p.open(base + "?lang=fr")
