@@ -433,3 +433,23 @@ func TestChangesAfterFirstResponseNeedAReason(t *testing.T) {
 func fieldName(q consult.Question) string { return "q" + strconv.FormatInt(q.ID, 10) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestEditingOptionsKeepsAnswersPointingAtTheSameOption(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		q := f.q["single"] // Licensing=1, Export controls=2, Procurement=3
+		q.Options = []consult.Option{{EN: "Procurement", FR: "Marchés publics"}, {EN: "Audits", FR: "Audits"}, {EN: "Licensing", FR: "Licences"}}
+		saved, err := f.svc.SaveQuestion(ctx, secretariat, q, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, o := range saved.Options {
+			got[o.EN] = o.Value
+		}
+		if got["Licensing"] != "1" || got["Procurement"] != "3" || got["Audits"] == "1" || got["Audits"] == "2" || got["Audits"] == "3" {
+			t.Errorf("option values after edit = %v, want Licensing 1, Procurement 3, Audits a new value", got)
+		}
+	})
+}

@@ -427,14 +427,7 @@ func (s *Service) SaveQuestion(ctx context.Context, actor auth.Actor, q Question
 	if err := q.Validate(); err != nil {
 		return Question{}, err
 	}
-	opts, err := json.Marshal(q.Options)
-	if err != nil {
-		return Question{}, err
-	}
-	if q.Options == nil {
-		opts = []byte("[]")
-	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := s.get(ctx, tx, actor, q.ConsultationID); err != nil {
 			return err
 		}
@@ -451,8 +444,18 @@ func (s *Service) SaveQuestion(ctx context.Context, actor auth.Actor, q Question
 			v.Add("section", "error.choose_one")
 			return &v
 		}
+		if old, ok := qn.Question(q.ID); ok && q.ID != 0 {
+			keepOptionValues(old, &q)
+		}
 		if err := checkCondition(qn, q); err != nil {
 			return err
+		}
+		opts, err := json.Marshal(q.Options)
+		if err != nil {
+			return err
+		}
+		if q.Options == nil {
+			opts = []byte("[]")
 		}
 		if err := s.noteChange(ctx, tx, actor, q.ConsultationID, []string{"questions"}, reason); err != nil {
 			return err
@@ -510,4 +513,37 @@ func (s *Service) DeleteQuestion(ctx context.Context, actor auth.Actor, consulta
 		}
 		return audit.Record(ctx, tx, actor.UserID, "consultation.question_delete", "consultation", consultationID, fmt.Sprintf("question %d", questionID))
 	})
+}
+
+// keepOptionValues gives edited options the values they had before,
+// matched by English label, so saved answers keep pointing at the same
+// option when options are reordered, added or removed; new options get
+// values not used before.
+func keepOptionValues(old Question, q *Question) {
+	byLabel := map[string]string{}
+	used := map[string]bool{}
+	for _, o := range old.Options {
+		byLabel[strings.ToLower(o.EN)] = o.Value
+		used[o.Value] = true
+	}
+	next := 1
+	taken := map[string]bool{}
+	for i := range q.Options {
+		if v, ok := byLabel[strings.ToLower(q.Options[i].EN)]; ok && !taken[v] {
+			q.Options[i].Value = v
+			taken[v] = true
+			continue
+		}
+		q.Options[i].Value = ""
+	}
+	for i := range q.Options {
+		if q.Options[i].Value != "" {
+			continue
+		}
+		for used[fmt.Sprint(next)] || taken[fmt.Sprint(next)] {
+			next++
+		}
+		q.Options[i].Value = fmt.Sprint(next)
+		taken[q.Options[i].Value] = true
+	}
 }
