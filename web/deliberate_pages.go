@@ -75,7 +75,6 @@ type delibShowData struct {
 	Progress        deliberate.Progress
 	Current         *deliberate.Statement
 	CurrentVote     string // the participant's vote on Current, if any
-	Statements      []deliberate.Statement
 	Voted           []votedItem
 	MinVotes        int
 	Flash           string
@@ -114,7 +113,7 @@ func (s *Server) renderDelibShow(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	data := delibShowData{D: d, Description: delibParagraphs(d.Description(lang)), Stakeholders: auth.OrgKinds, Statements: sts,
+	data := delibShowData{D: d, Description: delibParagraphs(d.Description(lang)), Stakeholders: auth.OrgKinds,
 		MinVotes: min(7, len(sts)), Flash: flash}
 	p, token, err := s.participant(r, d)
 	switch {

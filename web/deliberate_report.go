@@ -151,6 +151,7 @@ type reportItem struct {
 	Direction string
 	Percent   int    // smoothed agree (or disagree) share, in %
 	Figure    string // a score shown beside it
+	YourVote  string // the viewer's vote, on their own group's statements
 }
 
 type reportGroup struct {
@@ -215,12 +216,18 @@ func (s *Server) delibReport(w http.ResponseWriter, r *http.Request) error {
 		return reportItem{ID: st.ID, Text: st.Text(lang), Lang: st.TextLang(lang)}
 	}
 	var you *analysis.Participant
+	yourVotes := map[int64]deliberate.Value{}
 	if p, token, err := s.participant(r, d); err == nil {
 		data.Joined = true
+		pr, err := s.deliberations().Progress(r.Context(), d.ID, token)
+		if err != nil {
+			return err
+		}
+		yourVotes = pr.Votes
 		if pos, ok := a.Position(p.ID); ok && pos.InConversation {
 			you = &pos
 			data.YouPlaced, data.YouGroup = true, deliberate.GroupLabel(pos.Group)
-		} else if pr, err := s.deliberations().Progress(r.Context(), d.ID, token); err == nil {
+		} else {
 			data.VotesToGo = max(0, min(7, pr.Statements)-pr.Voted)
 		}
 	}
@@ -233,6 +240,9 @@ func (s *Server) delibReport(w http.ResponseWriter, r *http.Request) error {
 		for _, rep := range g.Representative {
 			it := item(rep.Statement)
 			it.Direction, it.Percent, it.Figure = string(rep.Direction), pct(rep.Share), fmt.Sprintf("%.1f", rep.Z)
+			if v, ok := yourVotes[it.ID]; ok && rg.Label == data.YouGroup {
+				it.YourVote = v.String()
+			}
 			rg.Items = append(rg.Items, it)
 		}
 		data.Groups = append(data.Groups, rg)

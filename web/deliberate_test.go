@@ -173,7 +173,7 @@ func TestDeliberationJourney(t *testing.T) {
 			t.Fatal(err)
 		}
 		res = st.get(p, base+"/report?lang=en")
-		for _, want := range []string{"<svg class=\"pm-chart\"", "role=\"img\"", "Group sizes", "Your position is marked", "Across stakeholder communities", "Bridging statements", "Civil society"} {
+		for _, want := range []string{"<svg class=\"pm-chart\"", "role=\"img\"", "Group sizes", "Your position is marked", "Across stakeholder communities", "Bridging statements", "Civil society", "(you voted: Agree)"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("report lacks %q", want)
 			}
