@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/klog/v2"
+
 	"github.com/pallmall/pallmall/api"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/demo"
@@ -253,6 +255,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return usageError{"--log-format must be text or json"}
 	}
+	// The transparency log's library logs through klog; send it to the
+	// same place, in the same format, with the component named.
+	klog.SetSlogLogger(a.Logger.With("component", "tessera"))
 	if err := a.Open(ctx); err != nil {
 		return err
 	}
