@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -161,8 +160,8 @@ func (s *Server) getDeliberation(w http.ResponseWriter, r *http.Request, actor a
 	if err != nil {
 		return err
 	}
-	sts, err := s.deliberations().Statements(r.Context(), auth.Actor{}, id, deliberate.Accepted)
-	if err != nil && !errors.Is(err, pallmall.ErrNotFound) {
+	sts, err := s.deliberations().Statements(r.Context(), actor, id, deliberate.Accepted)
+	if err != nil {
 		return err
 	}
 	out := deliberationJSON(d)
