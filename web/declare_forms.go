@@ -283,7 +283,7 @@ func (s *Server) declareReportForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	// Start from the latest declarePublished revision, if any.
+	// Start from the latest published revision, if any.
 	form := &Form{Values: map[string][]string{}, Errors: map[string]string{}}
 	if hist, err := s.declareService().ReportHistory(r.Context(), d.Version.ID, d.Organisation.ID); err == nil && len(hist) > 0 {
 		for _, it := range hist[0].Items {

@@ -22,7 +22,7 @@ func (s *Server) declareOutboxEntry(r *http.Request, outboxID int64) (string, er
 }
 
 // declarePublished reports whether the record's entry is covered by the log's
-// declarePublished checkpoint, so a receipt can be built.
+// published checkpoint, so a receipt can be built.
 func (s *Server) declarePublished(r *http.Request, ref declare.LogRef) bool {
 	if s.Ledger == nil || !ref.Logged {
 		return false
@@ -70,7 +70,7 @@ func (s *Server) declareVerifierKey(w http.ResponseWriter, r *http.Request) erro
 }
 
 // declareEndorsementReceipt serves the receipt (entry, signed checkpoint,
-// inclusion proof) of an declareEndorsement's log entry, or of its withdrawal.
+// inclusion proof) of an endorsement's log entry, or of its withdrawal.
 func (s *Server) declareEndorsementReceipt(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.declareEndorsementOf(r)
 	if err != nil {
@@ -101,7 +101,7 @@ func (s *Server) declareWriteReceipt(w http.ResponseWriter, r *http.Request, ref
 	return err
 }
 
-// declareSignatoryRecord is one line of the declareSignatories downloads.
+// declareSignatoryRecord is one line of the signatory register's downloads.
 type declareSignatoryRecord struct {
 	ID               int64  `json:"id"`
 	Framework        string `json:"framework"`
@@ -235,9 +235,9 @@ func (s *Server) declareSignatoriesAtom(w http.ResponseWriter, r *http.Request) 
 	}
 	lang := info(r).lang
 	cat := s.catalog
-	self := s.PublicURL + "/frameworks/" + fw.ID + "/register.atom"
+	self := s.PublicURL + "/frameworks/" + fw.ID + "/signatories.atom"
 	feed := declareAtomFeed{Title: cat.T(lang, "declare.atom.title", fw.Title.In(lang)), ID: self, Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
-		Link: []declareAtomLink{{Href: self, Rel: "self"}, {Href: s.PublicURL + "/frameworks/" + fw.ID + "/register"}}, Author: declareAtomAuthor{Name: cat.T(lang, "declare.atom.author")}}
+		Link: []declareAtomLink{{Href: self, Rel: "self"}, {Href: s.PublicURL + "/frameworks/" + fw.ID + "/signatories"}}, Author: declareAtomAuthor{Name: cat.T(lang, "declare.atom.author")}}
 	// Newest first.
 	for i := len(list) - 1; i >= 0; i-- {
 		e := list[i]

@@ -8,7 +8,7 @@ import (
 	"github.com/pallmall/pallmall/declare"
 )
 
-// declareService returns the declareFrameworks and endorsements service.
+// declareService returns the frameworks and endorsements service.
 func (s *Server) declareService() *declare.Service { return &declare.Service{DB: s.DB} }
 
 type declareFrameworkSummary struct {
@@ -43,7 +43,7 @@ type declareFrameworkPage struct {
 	Framework declare.Framework
 	Version   declare.Version
 	Roles     []string
-	// Own is the viewer's organisation's active declareEndorsement of this
+	// Own is the viewer's organisation's active endorsement of this
 	// version, if any.
 	Own        *declare.Endorsement
 	CanEndorse bool // a delegate with signing authority, not yet endorsed
@@ -95,7 +95,7 @@ type declareSignatoryGroup struct {
 	Endorsements []declare.Endorsement
 }
 
-// declareSignatoryFilter reads the declareSignatories's filters from the query string.
+// declareSignatoryFilter reads the signatory register's filters from the query string.
 func declareSignatoryFilter(r *http.Request, frameworkID string) declare.Filter {
 	q := r.URL.Query()
 	f := declare.Filter{FrameworkID: frameworkID, Version: q.Get("version"), Name: strings.TrimSpace(q.Get("name")), IncludeWithdrawn: q.Get("withdrawn") == "yes"}
@@ -144,12 +144,15 @@ type declareEndorsementPage struct {
 	Entry       string
 	Withdrawal  string
 	PublicURL   string
-	Published   bool // the entry is covered by the declarePublished checkpoint
+	Published   bool // the entry is covered by the published checkpoint
 	CanWithdraw bool
+	// SignedMessage is what the organisation's key signed, for checking
+	// the signature independently.
+	SignedMessage string
 }
 
-// declareEndorsementOf loads the declareEndorsement in the path and checks it belongs to
-// the declareFramework in the path.
+// declareEndorsementOf loads the endorsement in the path and checks it belongs to
+// the framework in the path.
 func (s *Server) declareEndorsementOf(r *http.Request) (declare.Endorsement, error) {
 	id, err := pathID(r, "eid")
 	if err != nil {
@@ -175,6 +178,9 @@ func (s *Server) declareEndorsement(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	d := declareEndorsementPage{Endorsement: e, Version: v, PublicURL: s.PublicURL}
+	if e.Method == declare.MethodSignature {
+		d.SignedMessage = string(declare.SignedMessage(declare.ActionEndorse, v.Label(), v.DocumentSHA256))
+	}
 	if b, err := s.declareOutboxEntry(r, e.Log.OutboxID); err == nil {
 		d.Entry = b
 	}

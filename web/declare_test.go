@@ -65,7 +65,7 @@ func TestDeclarePublicPages(t *testing.T) {
 			{"/frameworks/declaration/signatories?kind=state", "text/html", []string{"No endorsement matches"}},
 			{"/frameworks/declaration/signatories.csv", "text/csv", []string{"organisation_en", "Open Rights Lab", "paper"}},
 			{"/frameworks/declaration/signatories.json", "application/json", []string{`"organisation_en": "Open Rights Lab"`, `"log_index": null`}},
-			{"/frameworks/declaration/signatories.atom", "application/atom+xml", []string{"<feed xmlns=\"http://www.w3.org/2005/Atom\">", "Open Rights Lab — declaration.2024"}},
+			{"/frameworks/declaration/signatories.atom", "application/atom+xml", []string{"<feed xmlns=\"http://www.w3.org/2005/Atom\">", "Open Rights Lab — declaration.2024", "/frameworks/declaration/signatories\"", "/frameworks/declaration/signatories.atom\" rel=\"self\"", "/frameworks/declaration/endorsements/1</id>"}},
 			{"/frameworks/code-of-practice-states/reports", "text/html", []string{"Implementation by state", "No endorsing state yet"}},
 			{"/transparency", "text/html", []string{"Transparency log", "not running"}},
 		}
@@ -194,7 +194,7 @@ func TestDeclareSignedUploadAndReport(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("POST signature = %d, want 303", res.StatusCode)
 		}
-		if page := html.UnescapeString(s.get(b, res.Header.Get("Location")).Body); !strings.Contains(page, sig) || !strings.Contains(page, pub) {
+		if page := html.UnescapeString(s.get(b, res.Header.Get("Location")).Body); !strings.Contains(page, sig) || !strings.Contains(page, pub) || !strings.Contains(page, string(declare.SignedMessage(declare.ActionEndorse, v.Label(), v.DocumentSHA256))) {
 			t.Errorf("endorsement page lacks the signature and key")
 		}
 
