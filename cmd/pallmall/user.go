@@ -21,20 +21,15 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	role := fs.String("role", "", "role: secretariat, delegate, analyst or partner (required)")
 	org := fs.String("org", "", "organisation name (English or French), required for delegates")
 	signing := fs.Bool("signing-authority", false, "delegate may endorse frameworks for the organisation")
-	publicURL := fs.String("public-url", "http://127.0.0.1:8080", "URL the platform is reached at, for the link")
+	publicURL := fs.String("public-url", "http://localhost:8080", "URL the platform is reached at, for the link")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := d.open(ctx)
+	svc, done, err := d.accounts(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	keys, err := d.keys()
-	if err != nil {
-		return err
-	}
-	svc := &auth.Service{DB: db, Keys: keys}
+	defer done()
 	n := auth.NewUser{Email: *email, Name: *name, Role: auth.Role(*role), SigningAuthority: *signing}
 	if *org != "" {
 		o, err := svc.OrganisationByName(ctx, *org)
@@ -74,16 +69,11 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := d.open(ctx)
+	svc, done, err := d.accounts(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	keys, err := d.keys()
-	if err != nil {
-		return err
-	}
-	svc := &auth.Service{DB: db, Keys: keys}
+	defer done()
 	users, err := svc.Users(ctx, auth.System, 0)
 	if err != nil {
 		return err
@@ -123,16 +113,11 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *email == "" {
 		return usageError{"--email is required"}
 	}
-	db, err := d.open(ctx)
+	svc, done, err := d.accounts(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	keys, err := d.keys()
-	if err != nil {
-		return err
-	}
-	svc := &auth.Service{DB: db, Keys: keys}
+	defer done()
 	u, err := svc.UserByEmail(ctx, *email)
 	if errors.Is(err, pallmall.ErrNotFound) {
 		return usageError{fmt.Sprintf("no account with email %q", *email)}
@@ -147,4 +132,19 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintln(stdout, tok)
 	fmt.Fprintln(stderr, "This token is shown once; only its hash is stored. Use it as: Authorization: Bearer TOKEN")
 	return nil
+}
+
+// accounts opens the database with the identity keys, for the commands
+// that read or write accounts; done closes it.
+func (d *dbFlags) accounts(ctx context.Context) (svc *auth.Service, done func() error, err error) {
+	db, err := d.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := d.keys()
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return &auth.Service{DB: db, Keys: keys}, db.Close, nil
 }
