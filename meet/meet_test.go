@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -468,6 +469,41 @@ func TestPastMeetingsSendNoEmail(t *testing.T) {
 		}
 		if msgs, err := f.svc.Outbox(ctx, f.secretariat, 0, 10); err != nil || len(msgs) != 0 {
 			t.Errorf("outbox after recording a past meeting = %d messages, %v; want none", len(msgs), err)
+		}
+	})
+}
+
+func TestFeedToken(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		hidden := f.meeting()
+		hidden.Visibility = meet.Invited
+		m := f.create(t, hidden)
+		other := f.create(t, f.meeting())
+		if err := f.svc.Invite(ctx, f.secretariat, m.ID, f.orgs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		tokA, err := f.svc.FeedToken(ctx, f.delegates[0], f.orgs[0].ID)
+		if err != nil || len(tokA) < 20 {
+			t.Fatalf("FeedToken = %q, %v", tokA, err)
+		}
+		if again, _ := f.svc.FeedToken(ctx, f.secretariat, f.orgs[0].ID); again != tokA {
+			t.Errorf("FeedToken is not stable: %q then %q", tokA, again)
+		}
+		if _, err := f.svc.FeedToken(ctx, f.delegates[1], f.orgs[0].ID); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("FeedToken(another organisation's) = %v, want ErrForbidden", err)
+		}
+		ms, err := f.svc.FeedMeetings(ctx, f.orgs[0].ID, tokA)
+		if err != nil || len(ms) != 1 || ms[0].ID != m.ID {
+			t.Errorf("FeedMeetings = %d meetings, %v; want only the invited-only meeting it is invited to (not %d)", len(ms), err, other.ID)
+		}
+		tokB, _ := f.svc.FeedToken(ctx, f.delegates[1], f.orgs[1].ID)
+		flipped := tokA[:len(tokA)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(tokA, "A")]
+		for _, bad := range []string{"", tokB, flipped} {
+			if _, err := f.svc.FeedMeetings(ctx, f.orgs[0].ID, bad); !errors.Is(err, pallmall.ErrNotFound) {
+				t.Errorf("FeedMeetings(token %q) = %v, want ErrNotFound", bad, err)
+			}
 		}
 	})
 }

@@ -379,6 +379,16 @@ type Filter struct {
 // Meetings lists the meetings actor may see, by start time (then id) or
 // by id, with the filter applied.
 func (s *Service) Meetings(ctx context.Context, actor auth.Actor, f Filter) ([]Meeting, error) {
+	var own int64
+	if actor.SignedIn() {
+		own = actor.OrganisationID
+	}
+	return s.list(ctx, actor.Is(auth.Secretariat), own, f)
+}
+
+// list lists meetings: all of them for the secretariat, otherwise the
+// public ones and those organisation own (0 for none) is invited to.
+func (s *Service) list(ctx context.Context, secretariat bool, own int64, f Filter) ([]Meeting, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
@@ -386,11 +396,6 @@ func (s *Service) Meetings(ctx context.Context, actor auth.Actor, f Filter) ([]M
 	order := "starts_at, id"
 	if f.ByID {
 		order = "id"
-	}
-	secretariat := actor.Is(auth.Secretariat)
-	var own int64
-	if actor.SignedIn() {
-		own = actor.OrganisationID
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+meetingColumns+` FROM meetings m
 		WHERE m.id > $1

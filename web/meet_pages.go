@@ -65,6 +65,9 @@ func meetWhen(m meet.Meeting, start, end time.Time, lang string) string {
 
 type meetListData struct {
 	Upcoming, Past []meetView
+	// FeedURL is the secret address of the delegate's organisation's
+	// calendar feed.
+	FeedURL string
 }
 
 func (s *Server) meetList(w http.ResponseWriter, r *http.Request) error {
@@ -81,6 +84,13 @@ func (s *Server) meetList(w http.ResponseWriter, r *http.Request) error {
 		} else {
 			d.Upcoming = append(d.Upcoming, v)
 		}
+	}
+	if a := Actor(r); a.Is(auth.Delegate) && a.OrganisationID != 0 {
+		token, err := s.meetService().FeedToken(r.Context(), a, a.OrganisationID)
+		if err != nil {
+			return err
+		}
+		d.FeedURL = s.PublicURL + "/meetings/feed/" + strconv.FormatInt(a.OrganisationID, 10) + "/" + token + "/calendar.ics"
 	}
 	return s.render(w, r, http.StatusOK, "meet-list", "meet.list.title", nil, d)
 }
@@ -161,12 +171,41 @@ func (s *Server) meetICS(w http.ResponseWriter, r *http.Request) error {
 	return s.meetWriteICS(w, r, "meeting-"+strconv.FormatInt(id, 10)+".ics", meet.Calendar{Meetings: []meet.Meeting{m}})
 }
 
-// meetOrganisationICS serves the feed of meetings an organisation is invited
-// to. Calendar applications fetch it without signing in, so it lists the
-// public meetings only; signed in, a delegate of the organisation also sees
-// the meetings open to invited organisations only.
+// meetOrganisationICS serves, to those who act for an organisation, the
+// calendar of every meeting it is invited to. Which meetings an
+// organisation takes part in is not public: calendar applications use the
+// secret feed address instead (meetFeedICS).
 func (s *Server) meetOrganisationICS(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	actor := Actor(r)
+	if !actor.SignedIn() {
+		return pallmall.ErrUnauthenticated
+	}
+	if !actor.ActsFor(id) {
+		return pallmall.ErrForbidden
+	}
+	o, err := s.Auth.Organisation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	ms, err := s.meetService().Meetings(r.Context(), actor, meet.Filter{OrganisationID: id})
+	if err != nil {
+		return err
+	}
+	return s.meetWriteICS(w, r, "organisation-"+strconv.FormatInt(id, 10)+"-meetings.ics", s.meetFeedCalendar(r, o, ms))
+}
+
+// meetFeedICS serves an organisation's calendar feed at its secret
+// address, for calendar applications, which fetch it without signing in.
+func (s *Server) meetFeedICS(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "org")
+	if err != nil {
+		return err
+	}
+	ms, err := s.meetService().FeedMeetings(r.Context(), id, r.PathValue("token"))
 	if err != nil {
 		return err
 	}
@@ -174,17 +213,13 @@ func (s *Server) meetOrganisationICS(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	actor := Actor(r)
-	if !actor.ActsFor(id) {
-		actor = auth.Actor{}
-	}
-	ms, err := s.meetService().Meetings(r.Context(), actor, meet.Filter{OrganisationID: id})
-	if err != nil {
-		return err
-	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.meetWriteICS(w, r, "meetings.ics", s.meetFeedCalendar(r, o, ms))
+}
+
+func (s *Server) meetFeedCalendar(r *http.Request, o auth.Organisation, ms []meet.Meeting) meet.Calendar {
 	lang := info(r).lang
-	name := o.Name(lang) + ": " + s.catalog.T(lang, "meet.list.title")
-	return s.meetWriteICS(w, r, "organisation-"+strconv.FormatInt(id, 10)+"-meetings.ics", meet.Calendar{Name: name, Meetings: ms})
+	return meet.Calendar{Name: o.Name(lang) + ": " + s.catalog.T(lang, "meet.list.title"), Meetings: ms}
 }
 
 func (s *Server) meetWriteICS(w http.ResponseWriter, r *http.Request, filename string, c meet.Calendar) error {
@@ -196,7 +231,9 @@ func (s *Server) meetWriteICS(w http.ResponseWriter, r *http.Request, filename s
 	h := w.Header()
 	h.Set("Content-Type", "text/calendar; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	h.Set("Cache-Control", "no-cache")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
 	if Actor(r).SignedIn() {
 		h.Set("Cache-Control", "no-store")
 	}

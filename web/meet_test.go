@@ -209,9 +209,30 @@ func TestMeetingEndToEnd(t *testing.T) {
 		if paris, _ := time.LoadLocation("Europe/Paris"); err != nil || start.In(paris).Format("15:04") != "09:30" {
 			t.Errorf("DTSTART = %s, %v; want 09:30 in Paris", start, err)
 		}
-		feed := s.get(s.client(), "/organisations/"+strconvFormat(s.orgA.ID)+"/meetings.ics")
+		// The organisation's calendar: for those acting for it, and at its
+		// secret feed address for calendar applications; nobody else
+		// learns which meetings it takes part in.
+		if res := s.get(s.client(), "/organisations/"+strconvFormat(s.orgA.ID)+"/meetings.ics"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("organisation calendar for the public = %d, want a redirect to sign in", res.StatusCode)
+		}
+		if res := s.get(b, "/organisations/"+strconvFormat(s.orgA.ID)+"/meetings.ics"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("organisation calendar for another organisation's delegate = %d, want 403", res.StatusCode)
+		}
+		feed := s.get(a, "/organisations/"+strconvFormat(s.orgA.ID)+"/meetings.ics")
 		if fc, err := ical.NewDecoder(strings.NewReader(feed.Body)).Decode(); err != nil || len(fc.Events()) != 1 {
-			t.Errorf("organisation feed = %v, want one event", err)
+			t.Errorf("organisation calendar = %v, want one event", err)
+		}
+		feedURL := regexp.MustCompile(`<code id="feed-url">https://pallmall\.example(/meetings/feed/[^<]+)</code>`).FindStringSubmatch(s.get(a, "/meetings").Body)
+		if feedURL == nil {
+			t.Fatal("the meetings list does not give delegate A its feed address")
+		}
+		feed = s.get(s.client(), feedURL[1])
+		if fc, err := ical.NewDecoder(strings.NewReader(feed.Body)).Decode(); err != nil || len(fc.Events()) != 1 {
+			t.Errorf("feed at its secret address = %d %v, want one event", feed.StatusCode, err)
+		}
+		bad := strings.Replace(feedURL[1], "/"+strconvFormat(s.orgA.ID)+"/", "/"+strconvFormat(s.orgB.ID)+"/", 1)
+		if res := s.get(s.client(), bad); res.StatusCode != http.StatusNotFound {
+			t.Errorf("A's token for B's feed = %d, want 404", res.StatusCode)
 		}
 
 		// Every step wrote an email the secretariat can read.

@@ -189,6 +189,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /meetings/{id}/outcome", page(s.meetOutcomeForm))
 	mux.Handle("POST /meetings/{id}/outcome", page(s.meetPublishOutcome))
 	mux.Handle("GET /organisations/{id}/meetings.ics", page(s.meetOrganisationICS))
+	mux.Handle("GET /meetings/feed/{org}/{token}/calendar.ics", page(s.meetFeedICS))
 	mux.Handle("GET /admin/outbox", page(s.meetOutbox))
 	mux.Handle("GET /admin/outbox/{id}", page(s.meetOutboxMessage))
 
