@@ -25,7 +25,7 @@ import (
 // signs partner-export manifests. Its verifier key is public (see
 // ManifestVerifierKey), so a partner can check a manifest came from the
 // platform.
-const manifestKeyName = "consult.manifest_signer"
+const manifestKeyName = "consult_manifest_signer"
 
 // ManifestVerifierKey returns the public key that verifies partner-export
 // manifests, creating the signing key on first use.

@@ -103,7 +103,7 @@ func likertChart(id, title string, labels []string, counts [][]int, bases []int)
 		row.Bars = append(row.Bars,
 			bar{Class: "pm-chart__bar pm-chart__bar--2", Y: y, X: pctString(left), Width: pctString(n / 2), ValueX: pctString(left - 1), Value: ""},
 			bar{Class: "pm-chart__bar pm-chart__bar--3", Y: y, X: pctString(50 - m/4), Width: pctString(m / 2)},
-			bar{Class: "pm-chart__bar", Y: y, X: pctString(50 + m/4), Width: pctString(p / 2), ValueX: pctString(50 + m/4 + p/2 + 1), Value: fmt.Sprintf("%s / %s", pctString(n), pctString(p))},
+			bar{Class: "pm-chart__bar", Y: y, X: pctString(50 + m/4), Width: pctString(p / 2), ValueX: pctString(50 + m/4 + p/2 + 1), Value: fmt.Sprintf("%d%% | %d%%", int(n+0.5), int(p+0.5))},
 		)
 		y += 26
 		c.Rows = append(c.Rows, row)

@@ -10,6 +10,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
+	"github.com/pallmall/pallmall/web"
 )
 
 // consultSite is a site with an open consultation built through the
@@ -638,4 +641,51 @@ func TestBackgroundExportOnlyForRequester(t *testing.T) {
 			t.Errorf("download signed out: status %d, want a redirect to sign in", res.StatusCode)
 		}
 	})
+}
+
+// TestConsultKeysInCatalogues checks every message key the consultation
+// code names (validation messages in package consult, page titles and
+// labels in the handlers) exists in both catalogues, and the keys built at
+// run time too.
+func TestConsultKeysInCatalogues(t *testing.T) {
+	c, err := web.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := regexp.MustCompile(`"(consult\.[a-z0-9_.]*[a-z0-9_])"`)
+	var keys []string
+	for _, pattern := range []string{"../consult/*.go", "consult*.go"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, _ := os.ReadFile(f)
+			for _, m := range key.FindAllStringSubmatch(string(b), -1) {
+				if strings.HasSuffix(m[1], ".") {
+					continue // a prefix completed at run time, checked below
+				}
+				keys = append(keys, m[1])
+			}
+		}
+	}
+	for _, k := range consult.Stakeholders {
+		keys = append(keys, "consult.stakeholder."+string(k), "consult.stakeholder."+string(k)+".hint")
+	}
+	for _, k := range consult.Kinds {
+		keys = append(keys, "consult.kind."+string(k))
+	}
+	for _, s := range []consult.Status{consult.Draft, consult.Open, consult.Closed, consult.Published} {
+		keys = append(keys, "consult.status."+string(s))
+	}
+	if len(keys) < 60 {
+		t.Fatalf("found only %d keys; the pattern is broken", len(keys))
+	}
+	for _, k := range keys {
+		for _, lang := range web.Languages {
+			if !c.Has(lang, k) {
+				t.Errorf("key %q is used but missing from the %s catalogue", k, lang)
+			}
+		}
+	}
 }
