@@ -63,6 +63,14 @@ func TestMeetingsAPI(t *testing.T) {
 		} else if code, body := c.call("GET", "/api/v1/meetings?limit=1&cursor="+next, tokA, ""); code != 200 || len(body["data"].([]any)) != 1 || body["data"].([]any)[0].(map[string]any)["title_en"] != "Closed workshop" {
 			t.Errorf("second page = %d %v", code, body)
 		}
+		if code, body := c.call("GET", fmt.Sprintf("/api/v1/meetings?organisation_id=%d", orgA.ID), tokA, ""); code != 200 || len(body["data"].([]any)) != 2 {
+			t.Errorf("GET /meetings?organisation_id=own = %d %v, want both meetings", code, body)
+		}
+		for _, tok := range []string{"", tokB} {
+			if code, body := c.call("GET", fmt.Sprintf("/api/v1/meetings?organisation_id=%d", orgA.ID), tok, ""); code != 403 || errorCode(body) != "forbidden" {
+				t.Errorf("GET /meetings?organisation_id=another (token %q) = %d %v, want 403: invitations are not public", tok, code, body)
+			}
+		}
 		if code, _ := c.call("GET", fmt.Sprintf("/api/v1/meetings/%d", hidden.ID), "", ""); code != 404 {
 			t.Errorf("GET invited-only meeting without a token = %d, want 404", code)
 		}

@@ -368,7 +368,8 @@ func (s *Service) Meeting(ctx context.Context, actor auth.Actor, id int64) (Meet
 
 // Filter narrows a listing of meetings. Zero fields match everything.
 type Filter struct {
-	// OrganisationID keeps meetings that organisation is invited to.
+	// OrganisationID keeps meetings that organisation is invited to; only
+	// those who act for it may ask (ErrForbidden otherwise).
 	OrganisationID int64
 	After          int64 // cursor: only meetings with a larger id
 	Limit          int
@@ -379,6 +380,10 @@ type Filter struct {
 // Meetings lists the meetings actor may see, by start time (then id) or
 // by id, with the filter applied.
 func (s *Service) Meetings(ctx context.Context, actor auth.Actor, f Filter) ([]Meeting, error) {
+	if f.OrganisationID != 0 && !actor.ActsFor(f.OrganisationID) {
+		// Which meetings an organisation is invited to is not public.
+		return nil, pallmall.ErrForbidden
+	}
 	var own int64
 	if actor.SignedIn() {
 		own = actor.OrganisationID
