@@ -224,7 +224,9 @@ type regRecordData struct {
 	Timeline []register.Record
 	History  []register.Version
 	// Changed lists, by version, the fields that version changed.
-	Changed  map[int][]string
+	Changed map[int][]string
+	// Digests holds each version's digest in chunks, so it can wrap.
+	Digests  map[int][]string
 	Requests []register.Proposal
 	Kinds    []register.Kind
 	MayEdit  bool
@@ -250,7 +252,12 @@ func (s *Server) registerRecord(w http.ResponseWriter, r *http.Request) error {
 	if d.Requests, err = svc.Requests(ctx, id); err != nil {
 		return err
 	}
-	d.Changed = map[int][]string{}
+	d.Changed, d.Digests = map[int][]string{}, map[int][]string{}
+	for _, v := range d.History {
+		for i := 0; i < len(v.SHA256); i += 8 {
+			d.Digests[v.Version] = append(d.Digests[v.Version], v.SHA256[i:min(i+8, len(v.SHA256))])
+		}
+	}
 	for i := 0; i+1 < len(d.History); i++ {
 		if d.History[i].Op != "update" {
 			continue

@@ -119,6 +119,16 @@ func TestBrowserRegisterProposalToPublication(t *testing.T) {
 		t.Errorf("the Cyprus figure's records: %s", got)
 	}
 
+	// The public pages fit a 320px-wide phone without scrolling sideways.
+	narrow := b.session()
+	narrow.do("narrow viewport", chromedp.EmulateViewport(320, 800))
+	for _, p := range []string{vendorPage, "/register", "/register/stats", "/register/changes"} {
+		narrow.open(p)
+		if w := get(narrow, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 320 {
+			t.Errorf("%s is %dpx wide on a 320px screen", p, w)
+		}
+	}
+
 	// The change has a log entry: wait for the outbox worker, then check
 	// the canonical record's digest against the entry and verify the log.
 	var index string
