@@ -315,6 +315,16 @@ func TestDeliberationOptionalStakeholderAndStates(t *testing.T) {
 		if res := st.post(p, base+"/votes", url.Values{"statement": {strconv.FormatInt(seed.ID, 10)}, "vote": {"pass"}, "stakeholder": {""}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("vote without stakeholder where optional: status %d, want 303", res.StatusCode)
 		}
+		// One participant, one vote (a pass): the analysis and report are
+		// still valid.
+		if _, err := svc.Analyse(ctx, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{base + "/report", base + "/analysis.json", base + "/analysis.csv"} {
+			if res := st.get(p, path); res.StatusCode != http.StatusOK {
+				t.Errorf("%s with one participant: status %d", path, res.StatusCode)
+			}
+		}
 		res = st.post(p, base+"/statements", url.Values{"text": {"Publish the licences."}})
 		if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "done=statement") {
 			t.Fatalf("submit under post-moderation: %d %q", res.StatusCode, res.Header.Get("Location"))
