@@ -3,6 +3,7 @@ package consult_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -231,4 +232,32 @@ func TestSummarySuppressesSmallCellsAndHonoursPublication(t *testing.T) {
 			t.Errorf("published %d named and %d anonymous, want 1 and 6", named, anonymous)
 		}
 	})
+}
+
+func TestSecondarySuppression(t *testing.T) {
+	tests := []struct {
+		name       string
+		total      int
+		parts      map[consult.Stakeholder]int
+		wantHidden []consult.Stakeholder
+		totalShown bool
+	}{
+		{"no small cells", 20, map[consult.Stakeholder]int{consult.State: 10, consult.Industry: 10}, nil, true},
+		{"one small cell hides the next smallest", 23, map[consult.Stakeholder]int{consult.State: 2, consult.Industry: 9, consult.CivilSociety: 12}, []consult.Stakeholder{consult.State, consult.Industry}, true},
+		{"two small cells are enough", 23, map[consult.Stakeholder]int{consult.State: 2, consult.Industry: 3, consult.CivilSociety: 18}, []consult.Stakeholder{consult.State, consult.Industry}, true},
+		{"one type only, no small cells", 7, map[consult.Stakeholder]int{consult.State: 0, consult.Industry: 7, consult.Academia: 0}, nil, true},
+		{"small part and zeros hide the total", 3, map[consult.Stakeholder]int{consult.State: 3, consult.Industry: 0}, []consult.Stakeholder{consult.State}, false},
+	}
+	for _, tt := range tests {
+		all, cells := consult.SuppressRow(tt.total, tt.parts)
+		var hidden []consult.Stakeholder
+		for _, k := range consult.Stakeholders {
+			if cells[k].Suppressed {
+				hidden = append(hidden, k)
+			}
+		}
+		if fmt.Sprint(hidden) != fmt.Sprint(tt.wantHidden) || all.Suppressed == tt.totalShown {
+			t.Errorf("%s: SuppressRow(%d, %v) hides %v, total suppressed %v; want %v, total shown %v", tt.name, tt.total, tt.parts, hidden, all.Suppressed, tt.wantHidden, tt.totalShown)
+		}
+	}
 }

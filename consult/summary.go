@@ -18,6 +18,41 @@ type Cell struct {
 	Suppressed bool `json:"suppressed,omitempty"`
 }
 
+// suppressRow turns a total and its parts by stakeholder type into cells:
+// counts from 1 to SmallCell-1 are suppressed (primary suppression), and
+// when that leaves a single suppressed part that the total would give
+// away, the smallest other non-zero part is suppressed too, or the total
+// if there is none (secondary suppression, within the row).
+func suppressRow(total int, parts map[Stakeholder]int) (Cell, map[Stakeholder]Cell) {
+	out := map[Stakeholder]Cell{}
+	hidden := 0
+	for k, n := range parts {
+		out[k] = cell(n)
+		if out[k].Suppressed {
+			hidden++
+		}
+	}
+	all := cell(total)
+	if hidden == 1 && !all.Suppressed {
+		var victim Stakeholder
+		for _, k := range Stakeholders {
+			n := parts[k]
+			if n == 0 || out[k].Suppressed {
+				continue
+			}
+			if victim == "" || n < parts[victim] {
+				victim = k
+			}
+		}
+		if victim != "" {
+			out[victim] = Cell{Suppressed: true}
+		} else {
+			all = Cell{Suppressed: true}
+		}
+	}
+	return all, out
+}
+
 func cell(n int) Cell {
 	if n > 0 && n < SmallCell {
 		return Cell{Suppressed: true}
@@ -89,22 +124,18 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Consultation: c, Sections: qn.Sections, Total: cell(d.Counts.Submitted), Withdrawn: d.Counts.Withdrawn, ByStakeholder: map[Stakeholder]Cell{}}
+	sum := Summary{Consultation: c, Sections: qn.Sections, Withdrawn: d.Counts.Withdrawn}
 	kinds := map[Stakeholder]int{}
 	for _, b := range d.ByStakeholder {
-		sum.ByStakeholder[Stakeholder(b.Key)] = cell(b.N)
 		kinds[Stakeholder(b.Key)] = b.N
 	}
+	sum.Total, sum.ByStakeholder = suppressRow(d.Counts.Submitted, kinds)
 	for _, st := range d.Questions {
-		sq := SummaryQuestion{Question: st.Q, ID: st.Q.ID, TextEN: st.Q.TextEN, TextFR: st.Q.TextFR, Kind: st.Q.Kind, Answered: cell(st.Answered), AnsweredBy: map[Stakeholder]Cell{}}
-		for k, n := range st.AnsweredBy {
-			sq.AnsweredBy[k] = cell(n)
-		}
+		sq := SummaryQuestion{Question: st.Q, ID: st.Q.ID, TextEN: st.Q.TextEN, TextFR: st.Q.TextFR, Kind: st.Q.Kind}
+		sq.Answered, sq.AnsweredBy = suppressRow(st.Answered, st.AnsweredBy)
 		for _, o := range st.Options {
-			so := SummaryOption{Option: o.Option, All: cell(o.N), ByStakeholder: map[Stakeholder]Cell{}}
-			for k, n := range o.ByStakeholder {
-				so.ByStakeholder[k] = cell(n)
-			}
+			so := SummaryOption{Option: o.Option}
+			so.All, so.ByStakeholder = suppressRow(o.N, o.ByStakeholder)
 			sq.Options = append(sq.Options, so)
 		}
 		if st.Q.AllowOther {

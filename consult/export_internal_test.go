@@ -1,0 +1,4 @@
+package consult
+
+// SuppressRow exposes suppressRow to the external tests.
+var SuppressRow = suppressRow
