@@ -261,3 +261,28 @@ func TestSecondarySuppression(t *testing.T) {
 		}
 	}
 }
+
+func TestCodePassage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		f.submit(t, civil(), map[int64]consult.Answer{f.q["short"].ID: {Text: "Spyware hurts journalists and their sources"}}, false, consult.PublishNone)
+		code, _ := f.svc.AddCode(ctx, analyst, f.c.ID, "Sources", "")
+		texts, _ := f.svc.Texts(ctx, analyst, f.c.ID, consult.TextFilter{})
+		a := texts[0]
+		if err := f.svc.CodePassage(ctx, analyst, f.c.ID, a.ResponseID, a.QuestionID, code.ID, "not there"); fieldErrors(err)["passage"] != "consult.error.passage" {
+			t.Errorf("CodePassage(absent) = %v, want a passage error", err)
+		}
+		if err := f.svc.CodePassage(ctx, analyst, f.c.ID, a.ResponseID, a.QuestionID, code.ID, "their sources"); err != nil {
+			t.Fatal(err)
+		}
+		// Saving the answer's codes keeps the passage of a code that stays.
+		if err := f.svc.SetCodes(ctx, analyst, f.c.ID, a.ResponseID, a.QuestionID, []int64{code.ID}); err != nil {
+			t.Fatal(err)
+		}
+		texts, _ = f.svc.Texts(ctx, analyst, f.c.ID, consult.TextFilter{})
+		if len(texts[0].Passages) != 1 || texts[0].Passages[0].Passage != "their sources" || len(texts[0].Codes[analyst.UserID]) != 1 {
+			t.Errorf("passages = %+v, codes = %v; want the passage kept and the answer coded", texts[0].Passages, texts[0].Codes)
+		}
+	})
+}

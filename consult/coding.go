@@ -26,6 +26,15 @@ type TextAnswer struct {
 	Redactions  []Redaction
 	// Codes maps a coder's user id to the code ids they gave.
 	Codes map[int64][]int64
+	// Passages are the passages coders tagged within the answer.
+	Passages []CodedPassage
+}
+
+// CodedPassage is a passage of an answer tagged with a code by a coder.
+type CodedPassage struct {
+	CoderID int64
+	CodeID  int64
+	Passage string
 }
 
 // TextFilter narrows the free-text answers read.
@@ -102,6 +111,10 @@ func (s *Service) Texts(ctx context.Context, actor auth.Actor, consultationID in
 	if err != nil {
 		return nil, err
 	}
+	passages, err := s.passages(ctx, consultationID)
+	if err != nil {
+		return nil, err
+	}
 	full := identityFor(actor) == FullIdentity
 	for i := range list {
 		t := &list[i]
@@ -112,8 +125,72 @@ func (s *Service) Texts(ctx context.Context, actor auth.Actor, consultationID in
 			t.Original = ""
 		}
 		t.Codes = codings[k]
+		for _, p := range passages[k] {
+			// A passage that was later redacted is not shown to analysts.
+			if full || strings.Contains(t.Text, p.Passage) {
+				t.Passages = append(t.Passages, p)
+			}
+		}
 	}
 	return list, nil
+}
+
+func (s *Service) passages(ctx context.Context, consultationID int64) (map[answerKey][]CodedPassage, error) {
+	rows, err := s.DB.Query(ctx, `SELECT g.response_id, g.question_id, g.coder_user_id, g.code_id, g.passage FROM consult_codings g
+		JOIN consult_codes c ON c.id = g.code_id WHERE c.consultation_id = $1 AND g.passage <> '' ORDER BY g.created_at, g.code_id`, consultationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[answerKey][]CodedPassage{}
+	for rows.Next() {
+		var k answerKey
+		var p CodedPassage
+		if err := rows.Scan(&k.response, &k.question, &p.CoderID, &p.CodeID, &p.Passage); err != nil {
+			return nil, err
+		}
+		out[k] = append(out[k], p)
+	}
+	return out, rows.Err()
+}
+
+// CodePassage tags a passage of an answer with a code, for the actor as
+// coder; the answer then counts as coded with it. The passage must appear
+// in the answer as the actor reads it (after redaction, for analysts).
+func (s *Service) CodePassage(ctx context.Context, actor auth.Actor, consultationID, responseID, questionID, codeID int64, passage string) error {
+	if !actor.Can(auth.ReadResponses) || actor.UserID == 0 {
+		return pallmall.ErrForbidden
+	}
+	passage = strings.TrimSpace(passage)
+	var v pallmall.ValidationError
+	if passage == "" {
+		v.Add("passage", "error.required")
+		return &v
+	}
+	texts, err := s.Texts(ctx, actor, consultationID, TextFilter{QuestionID: questionID, After: responseID - 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(texts) == 0 || texts[0].ResponseID != responseID {
+		return pallmall.ErrNotFound
+	}
+	if !strings.Contains(texts[0].Text, passage) {
+		v.Add("passage", "consult.error.passage")
+		return &v
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `INSERT INTO consult_codings (response_id, question_id, code_id, coder_user_id, passage, created_at)
+			SELECT $1, $2, id, $3, $4, $5 FROM consult_codes WHERE id = $6 AND consultation_id = $7
+			ON CONFLICT (response_id, question_id, code_id, coder_user_id) DO UPDATE SET passage = excluded.passage`,
+			responseID, questionID, actor.UserID, passage, s.now(), codeID, consultationID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: code %d", pallmall.ErrNotFound, codeID)
+		}
+		return audit.Record(ctx, tx, actor.UserID, "consultation.code_passage", "consultation", consultationID, fmt.Sprintf("response %d question %d code %d", responseID, questionID, codeID))
+	})
 }
 
 // Code is a theme of a consultation's codebook.
@@ -212,13 +289,29 @@ func (s *Service) SetCodes(ctx context.Context, actor auth.Actor, consultationID
 		if n == 0 {
 			return pallmall.ErrNotFound
 		}
+		// Keep the passages of codes that stay.
+		kept := map[int64]string{}
+		rows, err := tx.Query(ctx, `SELECT code_id, passage FROM consult_codings WHERE response_id = $1 AND question_id = $2 AND coder_user_id = $3`, responseID, questionID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var p string
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			kept[id] = p
+		}
+		rows.Close()
 		if _, err := tx.Exec(ctx, `DELETE FROM consult_codings WHERE response_id = $1 AND question_id = $2 AND coder_user_id = $3`, responseID, questionID, actor.UserID); err != nil {
 			return err
 		}
 		now := s.now()
 		for _, c := range codeIDs {
-			res, err := tx.Exec(ctx, `INSERT INTO consult_codings (response_id, question_id, code_id, coder_user_id, created_at)
-				SELECT $1, $2, id, $3, $4 FROM consult_codes WHERE id = $5 AND consultation_id = $6 ON CONFLICT DO NOTHING`, responseID, questionID, actor.UserID, now, c, consultationID)
+			res, err := tx.Exec(ctx, `INSERT INTO consult_codings (response_id, question_id, code_id, coder_user_id, passage, created_at)
+				SELECT $1, $2, id, $3, $4, $5 FROM consult_codes WHERE id = $6 AND consultation_id = $7 ON CONFLICT DO NOTHING`, responseID, questionID, actor.UserID, kept[c], now, c, consultationID)
 			if err != nil {
 				return err
 			}

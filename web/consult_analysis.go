@@ -191,10 +191,20 @@ func (s *Server) consultTextsPage(w http.ResponseWriter, r *http.Request, status
 		Question string
 		Mine     map[int64]bool
 		Others   int
+		Tagged   [][2]string // passage, code label
+	}
+	labels := map[int64]string{}
+	for _, c := range codes {
+		labels[c.ID] = c.Label
 	}
 	var items []item
 	for _, t := range texts {
 		it := item{TextAnswer: t, Question: questions[t.QuestionID], Mine: map[int64]bool{}}
+		for _, p := range t.Passages {
+			if p.CoderID == actor.UserID {
+				it.Tagged = append(it.Tagged, [2]string{p.Passage, labels[p.CodeID]})
+			}
+		}
 		for _, id := range t.Codes[actor.UserID] {
 			it.Mine[id] = true
 		}
@@ -368,5 +378,35 @@ func (s *Server) consultAddCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"/analysis/coding", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) consultCodePassage(w http.ResponseWriter, r *http.Request) error {
+	actor, err := requireAnalysis(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.consultationFor(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return pallmall.ErrInvalid
+	}
+	respID, _ := strconv.ParseInt(r.PostForm.Get("response"), 10, 64)
+	qID, _ := strconv.ParseInt(r.PostForm.Get("question"), 10, 64)
+	codeID, _ := strconv.ParseInt(r.PostForm.Get("code"), 10, 64)
+	err = s.consultations().CodePassage(r.Context(), actor, c.ID, respID, qID, codeID, r.PostForm.Get("passage"))
+	form := NewForm(r, "passage")
+	if form.AddErrors(err) {
+		name := fmt.Sprintf("tag-%d-%d", respID, qID)
+		form.Errors = map[string]string{name: form.Errors["passage"]}
+		form.Order = []string{name}
+		return s.consultTextsPage(w, r, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, backTo(r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"/analysis/texts")+fmt.Sprintf("#a%d-%d", respID, qID), http.StatusSeeOther)
 	return nil
 }

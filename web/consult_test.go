@@ -433,6 +433,14 @@ func TestAnalysisPagesAndCoding(t *testing.T) {
 			wantStatus(t, "code", st.post(c, st.admin("/analysis/coding/answer"), url.Values{"response": {strconv.FormatInt(respID, 10)}, "question": {short},
 				"code": {strconv.FormatInt(codeID, 10)}, "return": {"//evil.example/"}}), http.StatusSeeOther)
 		}
+		res = st.post(an, st.admin("/analysis/coding/passage"), url.Values{"response": {strconv.FormatInt(respID, 10)}, "question": {short},
+			"code": {strconv.FormatInt(codeID, 10)}, "passage": {"not in it"}})
+		wantStatus(t, "tag absent passage", res, http.StatusUnprocessableEntity)
+		wantStatus(t, "tag passage", st.post(an, st.admin("/analysis/coding/passage"), url.Values{"response": {strconv.FormatInt(respID, 10)}, "question": {short},
+			"code": {strconv.FormatInt(codeID, 10)}, "passage": {"targets journalists"}}), http.StatusSeeOther)
+		if res := st.get(an, st.admin("/analysis/texts")); !strings.Contains(res.Body, "“targets journalists” — Journalists") {
+			t.Errorf("tagged passage not listed")
+		}
 		res = st.get(an, st.admin("/analysis/coding"))
 		if !strings.Contains(res.Body, "Ana Lyst") || !strings.Contains(res.Body, "Sec Retariat") || !strings.Contains(res.Body, ">1.00<") {
 			t.Errorf("coding page lacks the pair's agreement")

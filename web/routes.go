@@ -88,6 +88,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/consultations/{id}/exports", page(s.consultStartExport))
 	mux.Handle("GET /admin/consultations/{id}/exports/{job}", page(s.consultExportJob))
 	mux.Handle("GET /admin/consultations/{id}/exports/{job}/download", page(s.consultExportJobDownload))
+	mux.Handle("POST /admin/consultations/{id}/analysis/coding/passage", page(s.consultCodePassage))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
