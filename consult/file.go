@@ -261,3 +261,17 @@ func (s *Service) SaveFile(ctx context.Context, consultationID int64, token stri
 	})
 	return info, err
 }
+
+// RemoveFile deletes the attachment answering a file question of a draft.
+func (s *Service) RemoveFile(ctx context.Context, consultationID int64, token string, questionID int64) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		_, r, err := s.editable(ctx, tx, consultationID, token, false)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM consult_files WHERE response_id = $1 AND question_id = $2`, r.ID, questionID); err != nil {
+			return err
+		}
+		return putAnswer(ctx, tx, r.ID, questionID, Answer{})
+	})
+}

@@ -338,6 +338,19 @@ func TestAttachmentRefusedKeepsTheForm(t *testing.T) {
 		if strings.Contains(string(data), "Ada Lovelace") || strings.Contains(string(data), "Secret plans") || !strings.HasPrefix(string(data), "%PDF-1.4") {
 			t.Errorf("stored PDF = %q, want its author and title blanked", data)
 		}
+		res := st.get(c, section)
+		if !strings.Contains(res.Body, "notes.pdf") {
+			t.Errorf("section page does not show the uploaded file")
+		}
+		res = st.post(c, section, url.Values{qn(st.q["file"]) + "_remove": {"yes"}, "action": {"later"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("remove file: status %d", res.StatusCode)
+		}
+		var n int
+		db.QueryRow(context.Background(), `SELECT COUNT(*) FROM consult_files`).Scan(&n)
+		if n != 0 {
+			t.Errorf("files after removal = %d, want 0", n)
+		}
 	})
 }
 

@@ -28,12 +28,10 @@ func (s *Server) parseSectionForm(r *http.Request) error {
 	return nil
 }
 
-// saveUploads stores the attachments posted for sec's file questions,
-// recording refusals in form. It reports whether any was refused.
+// saveUploads stores the attachments posted for sec's file questions, or
+// removes those the respondent asked to remove, recording refusals in
+// form. It reports whether any was refused.
 func (s *Server) saveUploads(r *http.Request, c consult.Consultation, token string, sec consult.Section, form *Form) bool {
-	if r.MultipartForm == nil {
-		return false
-	}
 	refused := false
 	for _, q := range sec.Questions {
 		if q.Kind != consult.File {
@@ -41,7 +39,14 @@ func (s *Server) saveUploads(r *http.Request, c consult.Consultation, token stri
 		}
 		f, h, err := r.FormFile(qName(q.ID))
 		if err != nil {
-			continue // nothing chosen: keep any earlier file
+			// Nothing chosen: keep any earlier file, unless asked to remove it.
+			if r.PostForm.Get(qName(q.ID)+"_remove") == "yes" {
+				if err := s.consultations().RemoveFile(r.Context(), c.ID, token, q.ID); err != nil {
+					form.Errors[qName(q.ID)] = "consult.error.file_type"
+					refused = true
+				}
+			}
+			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(f, consult.MaxFileSize+1))
 		f.Close()
