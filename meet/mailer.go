@@ -86,7 +86,8 @@ func FormatEmail(from string, m Message) ([]byte, error) {
 // DeliverOutbox sends up to limit waiting emails, oldest first, with
 // mailer, marking each sent or recording the error. It gives up on a
 // message after five attempts. It returns how many it sent; a failure to
-// send one does not stop the others.
+// send one does not stop the others. Run one sender at a time: two at once
+// could both send a message.
 func DeliverOutbox(ctx context.Context, db *store.DB, mailer Mailer, limit int) (sent int, err error) {
 	if limit <= 0 {
 		limit = 100
