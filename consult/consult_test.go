@@ -453,3 +453,31 @@ func TestEditingOptionsKeepsAnswersPointingAtTheSameOption(t *testing.T) {
 		}
 	})
 }
+
+func TestMoveQuestionAndDeleteSection(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		if err := f.svc.MoveQuestion(ctx, secretariat, f.c.ID, f.q["long"].ID, -1, ""); err != nil {
+			t.Fatal(err)
+		}
+		qn, _ := f.svc.Questionnaire(ctx, secretariat, f.c.ID)
+		if qs := qn.Sections[0].Questions; qs[0].ID != f.q["long"].ID || qs[1].ID != f.q["short"].ID {
+			t.Errorf("after moving long up: first two = %d, %d; want long then short", qs[0].ID, qs[1].ID)
+		}
+		if err := f.svc.MoveQuestion(ctx, analyst, f.c.ID, f.q["long"].ID, 1, ""); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("MoveQuestion as analyst = %v, want ErrForbidden", err)
+		}
+		f.svc.Start(ctx, f.c.ID, civil())
+		if err := f.svc.DeleteSection(ctx, secretariat, f.c.ID, f.sec.ID, ""); fieldErrors(err)["reason"] == "" {
+			t.Errorf("DeleteSection after a response without reason = %v, want reason required", err)
+		}
+		if err := f.svc.DeleteSection(ctx, secretariat, f.c.ID, f.sec.ID, "Merged into the next consultation"); err != nil {
+			t.Fatal(err)
+		}
+		qn, _ = f.svc.Questionnaire(ctx, secretariat, f.c.ID)
+		if len(qn.Sections) != 0 {
+			t.Errorf("sections after delete = %d, want 0", len(qn.Sections))
+		}
+	})
+}

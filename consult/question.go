@@ -547,3 +547,68 @@ func keepOptionValues(old Question, q *Question) {
 		taken[q.Options[i].Value] = true
 	}
 }
+
+// MoveQuestion moves a question one place up (by -1) or down (by +1)
+// within its section. Once responses exist, a reason is required.
+func (s *Service) MoveQuestion(ctx context.Context, actor auth.Actor, consultationID, questionID int64, by int, reason string) error {
+	if !canManage(actor) {
+		return pallmall.ErrForbidden
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
+			return err
+		}
+		qn, err := loadQuestionnaire(ctx, tx, consultationID)
+		if err != nil {
+			return err
+		}
+		for _, sec := range qn.Sections {
+			for i, q := range sec.Questions {
+				if q.ID != questionID {
+					continue
+				}
+				j := i + by
+				if j < 0 || j >= len(sec.Questions) || (by != 1 && by != -1) {
+					return nil // already first or last
+				}
+				if err := s.noteChange(ctx, tx, actor, consultationID, []string{"questions"}, reason); err != nil {
+					return err
+				}
+				// Renumber the section so positions are distinct, with the two swapped.
+				order := append([]Question(nil), sec.Questions...)
+				order[i], order[j] = order[j], order[i]
+				for k, oq := range order {
+					if _, err := tx.Exec(ctx, `UPDATE consult_questions SET position = $1 WHERE id = $2`, k+1, oq.ID); err != nil {
+						return err
+					}
+				}
+				return audit.Record(ctx, tx, actor.UserID, "consultation.question_move", "consultation", consultationID, fmt.Sprintf("question %d by %d", questionID, by))
+			}
+		}
+		return pallmall.ErrNotFound
+	})
+}
+
+// DeleteSection removes a section with its questions and their answers.
+// Once responses exist, a reason is required.
+func (s *Service) DeleteSection(ctx context.Context, actor auth.Actor, consultationID, sectionID int64, reason string) error {
+	if !canManage(actor) {
+		return pallmall.ErrForbidden
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
+			return err
+		}
+		if err := s.noteChange(ctx, tx, actor, consultationID, []string{"questions"}, reason); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM consult_sections WHERE id = $1 AND consultation_id = $2`, sectionID, consultationID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return pallmall.ErrNotFound
+		}
+		return audit.Record(ctx, tx, actor.UserID, "consultation.section_delete", "consultation", consultationID, fmt.Sprintf("section %d", sectionID))
+	})
+}

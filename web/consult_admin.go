@@ -478,3 +478,60 @@ func (s *Server) consultPreview(w http.ResponseWriter, r *http.Request) error {
 		"C": c, "As": as, "Stakeholders": consult.Stakeholders, "Sections": sections,
 	})
 }
+
+func (s *Server) consultMoveQuestion(w http.ResponseWriter, r *http.Request) error {
+	actor, err := requireSecretariat(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.consultationFor(r)
+	if err != nil {
+		return err
+	}
+	qid, err := pathInt(r, "qid")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return pallmall.ErrInvalid
+	}
+	by, _ := strconv.Atoi(r.PostForm.Get("by"))
+	err = s.consultations().MoveQuestion(r.Context(), actor, c.ID, qid, by, r.PostForm.Get("reason"))
+	form := NewForm(r, "reason")
+	if form.AddErrors(err) {
+		return s.consultAdminPage(w, r, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"#sections", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) consultDeleteSection(w http.ResponseWriter, r *http.Request) error {
+	actor, err := requireSecretariat(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.consultationFor(r)
+	if err != nil {
+		return err
+	}
+	sid, err := pathInt(r, "sid")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return pallmall.ErrInvalid
+	}
+	err = s.consultations().DeleteSection(r.Context(), actor, c.ID, sid, r.PostForm.Get("reason"))
+	form := NewForm(r, "reason")
+	if form.AddErrors(err) {
+		return s.consultAdminPage(w, r, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"#sections", http.StatusSeeOther)
+	return nil
+}

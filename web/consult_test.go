@@ -710,3 +710,25 @@ func TestConsultKeysInCatalogues(t *testing.T) {
 		}
 	}
 }
+
+func TestBuilderMovesAndDeletes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		st := newConsultSite(t, db)
+		wantStatus(t, "move down", st.post(st.sec, st.admin("/questions/"+strconv.FormatInt(st.q["short"].ID, 10)+"/move"), url.Values{"by": {"1"}}), http.StatusSeeOther)
+		qn, _ := (&consult.Service{DB: db}).Questionnaire(context.Background(), auth.System, st.id)
+		if qn.Sections[0].Questions[1].ID != st.q["short"].ID {
+			t.Errorf("short question not moved down")
+		}
+		st.respondDirect(consult.About{Kind: consult.AsIndividual, Stakeholder: consult.Individual, Name: "X"}, map[int64]consult.Answer{st.q["short"].ID: {Text: "x"}}, false, consult.PublishNone)
+		sec := strconv.FormatInt(st.qn.Sections[0].ID, 10)
+		res := st.post(st.sec, st.admin("/sections/"+sec+"/delete"), nil)
+		wantStatus(t, "delete section without reason", res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, "give the reason") {
+			t.Errorf("no reason error shown")
+		}
+		wantStatus(t, "delete section", st.post(st.sec, st.admin("/sections/"+sec+"/delete"), url.Values{"reason": {"Replaced by a shorter questionnaire"}}), http.StatusSeeOther)
+		if res := st.get(st.client(), st.path("")); !strings.Contains(res.Body, "Replaced by a shorter questionnaire") {
+			t.Errorf("public page does not show the change and its reason")
+		}
+	})
+}

@@ -89,6 +89,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/consultations/{id}/exports/{job}", page(s.consultExportJob))
 	mux.Handle("GET /admin/consultations/{id}/exports/{job}/download", page(s.consultExportJobDownload))
 	mux.Handle("POST /admin/consultations/{id}/analysis/coding/passage", page(s.consultCodePassage))
+	mux.Handle("POST /admin/consultations/{id}/questions/{qid}/move", page(s.consultMoveQuestion))
+	mux.Handle("POST /admin/consultations/{id}/sections/{sid}/delete", page(s.consultDeleteSection))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
