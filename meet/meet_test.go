@@ -507,3 +507,34 @@ func TestFeedToken(t *testing.T) {
 		}
 	})
 }
+
+func TestUninvite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		m := f.create(t, f.meeting())
+		for _, o := range f.orgs[:2] {
+			if err := f.svc.Invite(ctx, f.secretariat, m.ID, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.Register(ctx, f.delegates[0], m.ID, f.orgs[0].ID, delegation("A")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Uninvite(ctx, f.secretariat, m.ID, f.orgs[0].ID); !errors.Is(err, meet.ErrStillRegistered) {
+			t.Errorf("Uninvite(registered) = %v, want ErrStillRegistered", err)
+		}
+		if err := f.svc.Uninvite(ctx, f.delegates[1], m.ID, f.orgs[1].ID); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("Uninvite(by a delegate) = %v, want ErrForbidden", err)
+		}
+		if err := f.svc.Uninvite(ctx, f.secretariat, m.ID, f.orgs[1].ID); err != nil {
+			t.Fatalf("Uninvite = %v", err)
+		}
+		if err := f.svc.Uninvite(ctx, f.secretariat, m.ID, f.orgs[1].ID); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("Uninvite again = %v, want ErrNotFound", err)
+		}
+		if _, err := f.svc.Register(ctx, f.delegates[1], m.ID, f.orgs[1].ID, delegation("B")); !errors.Is(err, meet.ErrNotInvited) {
+			t.Errorf("Register after the invitation was withdrawn = %v, want ErrNotInvited", err)
+		}
+	})
+}

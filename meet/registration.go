@@ -193,6 +193,36 @@ func (s *Service) Invite(ctx context.Context, actor auth.Actor, meetingID, orgID
 	})
 }
 
+// ErrStillRegistered refuses withdrawing the invitation of an organisation
+// whose delegation is registered: cancel the registration first.
+var ErrStillRegistered = &Refusal{"meet.error.still_registered", pallmall.ErrConflict}
+
+// Uninvite withdraws an organisation's invitation, for one made by
+// mistake. Returns ErrForbidden unless actor is the secretariat,
+// ErrNotFound if it was not invited, and ErrStillRegistered.
+func (s *Service) Uninvite(ctx context.Context, actor auth.Actor, meetingID, orgID int64) error {
+	if !actor.Is(auth.Secretariat) {
+		return pallmall.ErrForbidden
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		reg, err := registrationRow(ctx, tx, meetingID, orgID)
+		switch {
+		case err == nil && reg.Status != Cancelled:
+			return ErrStillRegistered
+		case err != nil && !errors.Is(err, pallmall.ErrNotFound):
+			return err
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM meeting_invitations WHERE meeting_id = $1 AND organisation_id = $2`, meetingID, orgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return pallmall.ErrNotFound
+		}
+		return audit.Record(ctx, tx, actor.UserID, "meeting.uninvite", "meeting", meetingID, fmt.Sprintf("organisation=%d", orgID))
+	})
+}
+
 // Invitation is an organisation invited to a meeting, with where its
 // registration stands ("" if it has not registered).
 type Invitation struct {

@@ -267,6 +267,31 @@ func (s *Server) meetInvite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) meetUninvite(w http.ResponseWriter, r *http.Request) error {
+	actor, err := meetSecretariat(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	org, err := pathID(r, "org")
+	if err != nil {
+		return err
+	}
+	err = s.meetService().Uninvite(r.Context(), actor, id, org)
+	if ref, ok := meetRefusal(err); ok {
+		form := &Form{Values: url.Values{}, Errors: map[string]string{"invitations": ref.Key}}
+		return s.meetRenderDelegations(w, r, http.StatusConflict, form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/meetings/"+strconv.FormatInt(id, 10)+"/delegations", http.StatusSeeOther)
+	return nil
+}
+
 // meetParticipantsExport serves the list of participants as a file, "csv" or
 // "xlsx".
 func (s *Server) meetParticipantsExport(format string) func(http.ResponseWriter, *http.Request) error {

@@ -277,6 +277,18 @@ func TestMeetingRegistrationRefusals(t *testing.T) {
 		if res := s.post(b, late+"/registration", url.Values{"head_name": {"Dee"}, "interpretation": {"none"}}); res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "deadline has passed") || !strings.Contains(res.Body, `value="Dee"`) {
 			t.Errorf("POST registration after the deadline = %d, want 409 with the reason and the name kept", res.StatusCode)
 		}
+		// The invitation made by mistake can be withdrawn; one whose
+		// organisation registered cannot.
+		if res := s.post(sec, late+"/invitations/"+strconvFormat(s.orgB.ID)+"/withdraw", url.Values{}); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("POST withdraw = %d, want 303", res.StatusCode)
+		}
+		if res := s.get(sec, late+"/delegations"); strings.Contains(res.Body, "Open Rights Lab</td>") {
+			t.Errorf("withdrawn invitation still listed")
+		}
+		s.post(sec, path+"/registration?organisation="+strconvFormat(s.orgA.ID), url.Values{"organisation": {strconvFormat(s.orgA.ID)}, "head_name": {"Ana"}, "interpretation": {"none"}})
+		if res := s.post(sec, path+"/invitations/"+strconvFormat(s.orgA.ID)+"/withdraw", url.Values{}); res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "cancel its registration") {
+			t.Errorf("POST withdraw of a registered organisation = %d, want 409 with the reason", res.StatusCode)
+		}
 		// An invited-only meeting does not exist for the public.
 		hidden := meetingForm("Hidden meeting", "10")
 		hidden.Set("visibility", "invited")

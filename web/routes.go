@@ -181,6 +181,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /meetings/{id}/cancel", page(s.meetCancel))
 	mux.Handle("GET /meetings/{id}/delegations", page(s.meetDelegations))
 	mux.Handle("POST /meetings/{id}/invitations", page(s.meetInvite))
+	mux.Handle("POST /meetings/{id}/invitations/{org}/withdraw", page(s.meetUninvite))
 	mux.Handle("GET /meetings/{id}/participants.csv", page(s.meetParticipantsExport("csv")))
 	mux.Handle("GET /meetings/{id}/participants.xlsx", page(s.meetParticipantsExport("xlsx")))
 	mux.Handle("GET /meetings/{id}/registration", page(s.meetRegistrationForm))
