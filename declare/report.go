@@ -302,6 +302,10 @@ type Matrix struct {
 	Rows     []MatrixRow
 }
 
+// Pillars returns the version's pillars, to show the matrix one pillar at
+// a time.
+func (m Matrix) Pillars() []Pillar { return m.Version.Document.Pillars }
+
 // MatrixRow is one state's line of the matrix.
 type MatrixRow struct {
 	Organisation auth.Organisation
@@ -309,6 +313,17 @@ type MatrixRow struct {
 	// Statuses holds the status per measure, in Measures order, "" where
 	// not reported.
 	Statuses []string
+	measures []Measure
+}
+
+// Status returns the row's status for measure number n, "" if not reported.
+func (r MatrixRow) Status(n string) string {
+	for i, m := range r.measures {
+		if m.Number == n {
+			return r.Statuses[i]
+		}
+	}
+	return ""
 }
 
 // Matrix returns the states endorsing a framework version (or having
@@ -329,7 +344,7 @@ func (s *Service) Matrix(ctx context.Context, frameworkID, version string) (Matr
 	}
 	seen := map[int64]bool{}
 	add := func(o auth.Organisation, r *Report) {
-		row := MatrixRow{Organisation: o, Report: r, Statuses: make([]string, len(m.Measures))}
+		row := MatrixRow{Organisation: o, Report: r, Statuses: make([]string, len(m.Measures)), measures: m.Measures}
 		if r != nil {
 			for i, ms := range m.Measures {
 				if it, ok := r.Item(ms.Number); ok {

@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/declare"
@@ -26,12 +29,13 @@ func TestBrowserEndorsements(t *testing.T) {
 	b := newBrowser(t, url)
 	ctx := context.Background()
 	svc := &declare.Service{DB: a.db}
-	d := demo.Declaration2024()
-	if err := svc.CreateFramework(ctx, auth.System, d.Framework, d.Title, d.Preamble); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.PublishVersion(ctx, auth.System, d); err != nil {
-		t.Fatal(err)
+	for _, d := range []declare.Document{demo.Declaration2024(), demo.CodeOfPractice2025()} {
+		if err := svc.CreateFramework(ctx, auth.System, d.Framework, d.Title, d.Preamble); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.PublishVersion(ctx, auth.System, d); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// 1. Ruritania's delegate, who has signing authority, endorses online.
@@ -92,6 +96,30 @@ func TestBrowserEndorsements(t *testing.T) {
 	}
 	if strings.Contains(register, "Pending") {
 		t.Fatalf("entries still pending after 15s:\n%s", register)
+	}
+
+	// A state reports on the Code's eleven measures; the matrix, shown a
+	// pillar at a time, still fits a phone.
+	ruritania, _ := a.auth.OrganisationByName(ctx, "Ruritania")
+	if _, err := svc.Endorse(ctx, auth.System, declare.EndorseInput{FrameworkID: "code-of-practice-states", OrganisationID: ruritania.ID, Method: declare.MethodPaper, PaperReference: "Plenary"}); err != nil {
+		t.Fatal(err)
+	}
+	var items []declare.ReportItem
+	for i := 1; i <= 11; i++ {
+		items = append(items, declare.ReportItem{Measure: strconv.Itoa(i), Status: declare.Statuses[i%4]})
+	}
+	if _, err := svc.PublishReport(ctx, auth.System, "code-of-practice-states", "", ruritania.ID, items); err != nil {
+		t.Fatal(err)
+	}
+
+	// The public pages fit a 320px-wide phone without scrolling sideways.
+	narrow := b.session()
+	narrow.do("narrow viewport", chromedp.EmulateViewport(320, 800))
+	for _, p := range []string{"/frameworks", "/frameworks/declaration", "/frameworks/declaration/signatories", "/frameworks/declaration/endorsements/1", "/frameworks/code-of-practice-states/reports", "/frameworks/code-of-practice-states/reports?lang=fr", "/transparency", "/transparency/entries/1"} {
+		narrow.open(p)
+		if w := get(narrow, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 320 {
+			t.Errorf("%s is %dpx wide on a 320px screen", p, w)
+		}
 	}
 
 	// 4. Each entry verifies: the receipt linked from its page, checked by
