@@ -73,7 +73,6 @@ func Routes() []Route {
 		{"POST", "/api/v1/deliberations/{id}/participants", (*Server).createParticipant},
 		{"POST", "/api/v1/deliberations/{id}/votes", (*Server).castVote},
 		{"GET", "/api/v1/deliberations/{id}/analysis", (*Server).getDeliberationAnalysis},
-
 	}
 }
 

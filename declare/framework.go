@@ -382,10 +382,6 @@ func (s *Service) Framework(ctx context.Context, id string) (Framework, error) {
 	return Framework{}, fmt.Errorf("framework %q: %w", id, pallmall.ErrNotFound)
 }
 
-var errNotFound = pallmall.ErrNotFound
-
-func isNotFound(err error) bool { return errors.Is(err, errNotFound) }
-
 // ParseDocument decodes a framework document written by hand, refusing
 // unknown fields. On a syntax or type error it returns the 1-based line of
 // the error.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 	"time"
 
@@ -333,5 +332,3 @@ func (l *Log) receiptAt(ctx context.Context, index uint64, cp Checkpoint) (*Rece
 	return &Receipt{Index: index, Entry: entry, Checkpoint: string(cp.Raw), InclusionProof: proof}, nil
 }
 
-// isNotExist reports whether err means a log resource does not exist.
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -21,7 +21,6 @@ type request struct {
 	token       string // the session token, if any
 	pending     bool   // signed in with a password, second factor still due
 	pendingUser auth.User
-	status      int
 }
 
 type ctxKey struct{}
