@@ -331,4 +331,3 @@ func (l *Log) receiptAt(ctx context.Context, index uint64, cp Checkpoint) (*Rece
 	}
 	return &Receipt{Index: index, Entry: entry, Checkpoint: string(cp.Raw), InclusionProof: proof}, nil
 }
-
