@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/deliberate"
 )
 
@@ -55,9 +56,14 @@ var demoStatements = []demoStatement{
 // opinion groups whose stakeholder types lean one way each, and analyses it.
 func loadDeliberate(ctx context.Context, c Config) error {
 	svc := &deliberate.Service{DB: c.DB}
+	var consultationID int64
+	if cs, err := (&consult.Service{DB: c.DB}).List(ctx, auth.System); err == nil && len(cs) > 0 {
+		consultationID = cs[0].ID
+	}
 	d, err := svc.Create(ctx, auth.System, deliberate.Deliberation{
-		TitleEN: "Good practice for commercial cyber intrusion capabilities (demo)",
-		TitleFR: "Bonnes pratiques pour les capacités commerciales d’intrusion informatique (démo)",
+		ConsultationID: consultationID,
+		TitleEN:        "Good practice for commercial cyber intrusion capabilities (demo)",
+		TitleFR:        "Bonnes pratiques pour les capacités commerciales d’intrusion informatique (démo)",
 		DescriptionEN: "Which practices should states, industry and civil society expect of those who develop, sell and use commercial cyber intrusion capabilities? " +
 			"Vote on each statement and add your own. The participants shown in the report are generated demonstration data.",
 		DescriptionFR: "Quelles pratiques les États, l’industrie et la société civile devraient-ils attendre de ceux qui développent, vendent et utilisent des capacités commerciales d’intrusion informatique ? " +

@@ -120,14 +120,15 @@ func Load(ctx context.Context, c Config) error {
 	if err := loadRegister(ctx, c, byName); err != nil {
 		return fmt.Errorf("register demo: %w", err)
 	}
-	// Deliberations (issue 5): one deliberation with generated voters.
-	if err := loadDeliberate(ctx, c); err != nil {
-		return fmt.Errorf("deliberation demo: %w", err)
-	}
 	// Consultations (issue 3): the good-practice consultation with
 	// generated responses.
 	if err := loadConsult(ctx, c, byName); err != nil {
 		return fmt.Errorf("consultation demo: %w", err)
+	}
+	// Deliberations (issue 5): one deliberation with generated voters,
+	// part of the consultation.
+	if err := loadDeliberate(ctx, c); err != nil {
+		return fmt.Errorf("deliberation demo: %w", err)
 	}
 
 	if _, err := c.DB.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', $1)`, store.Now().Format(time.RFC3339)); err != nil {

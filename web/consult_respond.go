@@ -100,12 +100,16 @@ func (s *Server) consultShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	delibs, err := s.deliberations().ForConsultation(r.Context(), Actor(r), c.ID)
+	if err != nil {
+		return err
+	}
 	_, hasCookie := r.Cookie(responseCookie(c.ID))
 	now := time.Now()
 	return s.render(w, r, http.StatusOK, "consult-show", "consult.show.title", nil, map[string]any{
 		"C": c, "State": c.State(now), "Accepting": c.Accepting(now), "NotYet": c.Status == consult.Open && now.Before(c.OpensAt),
 		"Opens": bothZones(c.OpensAt, lang), "Closes": bothZones(c.ClosesAt, lang), "Sections": qn.Sections, "Changes": changes,
-		"Resuming": hasCookie == nil, "Body": paragraphs(c.Body(lang)),
+		"Resuming": hasCookie == nil, "Body": paragraphs(c.Body(lang)), "Deliberations": delibs,
 	})
 }
 

@@ -362,3 +362,16 @@ func TestDeliberationOptionalStakeholderAndStates(t *testing.T) {
 		}
 	})
 }
+
+func TestConsultationPageLinksItsDeliberations(t *testing.T) {
+	st := newConsultSite(t, storetest.SQLite(t))
+	d, err := (&deliberate.Service{DB: st.db}).Create(context.Background(), auth.System, deliberate.Deliberation{
+		TitleEN: "Vote on licensing", TitleFR: "Votez sur les licences", ConsultationID: st.id, Moderation: deliberate.PostModeration, Status: deliberate.Open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := st.get(st.client(), st.path(""))
+	if !strings.Contains(res.Body, `href="/deliberations/`+strconv.FormatInt(d.ID, 10)+`"`) || !strings.Contains(res.Body, "Vote on licensing") {
+		t.Error("the consultation page does not link the deliberation that belongs to it")
+	}
+}
