@@ -30,6 +30,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/pallmall/pallmall/auth"
@@ -445,4 +447,47 @@ func journeys(t *testing.T, a *App, meetingID int64) string {
 		t.Fatalf("ask for more evidence: %v", err)
 	}
 	return fmt.Sprintf("/consultations/1/resume/%s", token)
+}
+
+// TestHighContrastMode runs axe-core on the pages with charts, maps and
+// coloured tags with Windows-style high-contrast (forced colours) emulated:
+// text and controls must keep their contrast when the system's colours
+// replace ours.
+func TestHighContrastMode(t *testing.T) {
+	if _, err := os.Stat(axePath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("axe-core is not installed; run make assets")
+		}
+		t.Skip("axe-core is not installed (make assets installs it)")
+	}
+	axe, _ := os.ReadFile(axePath)
+	a := quietApp(dbFlags{dataDir: t.TempDir()})
+	a.Demo = true
+	base, _ := startApp(t, a)
+	inner := a.server.Handler
+	a.server.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/__test/axe.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			w.Write(axe)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	s := newBrowser(t, base).session()
+	s.do("forced colours", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "forced-colors", Value: "active"}, {Name: "prefers-contrast", Value: "more"}}})
+		return err
+	}))
+	if !get(s, "forced colours on", chromedp.Evaluate[bool](`matchMedia('(forced-colors: active)').matches`)) {
+		t.Fatal("forced colours are not emulated")
+	}
+	for _, p := range []string{"/", "/consultations/1", "/deliberations/1/report", "/register/stats", "/frameworks/code-of-practice-states/reports", "/meetings", "/transparency"} {
+		for _, lang := range []string{"en", "fr"} {
+			s.open(withLang(p, lang))
+			for _, v := range s.checkPage() {
+				t.Errorf("%s in %s with forced colours: %s", p, lang, v)
+			}
+		}
+	}
 }
