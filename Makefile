@@ -18,7 +18,14 @@ run: build
 
 # Runs vet and every test: unit, storage (SQLite always; PostgreSQL too when
 # PALLMALL_TEST_DATABASE_URL is set) and browser tests (Debian's chromium).
-test:
+# The accessibility tests run axe-core, an npm package pinned with the
+# front-end assets; this installs it on a fresh machine.
+AXE := web/assets/node_modules/axe-core/axe.min.js
+$(AXE): web/assets/package-lock.json
+	$(NPM) ci --prefix web/assets --no-audit --no-fund --silent
+	@touch $@
+
+test: $(AXE)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 12m ./...
 
