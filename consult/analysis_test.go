@@ -207,8 +207,13 @@ func TestSummarySuppressesSmallCellsAndHonoursPublication(t *testing.T) {
 			t.Errorf("summary counts = %+v %+v, want 8 total, 6 civil society, states suppressed, zero industry shown", sum.Total, sum.ByStakeholder)
 		}
 		for _, q := range sum.Questions {
-			if q.ID == f.q["single"].ID && (q.Options[0].All.N != 5 || !q.Options[1].All.Suppressed) {
-				t.Errorf("single choice = %+v, want option 1 shown (5) and option 2 suppressed (1)", q.Options)
+			// 5 of the 6 answers chose option 1 and 1 chose option 2: with
+			// 6 answers published, showing the 5 would give the 1 away.
+			if q.ID == f.q["single"].ID && (!q.Options[0].All.Suppressed || !q.Options[1].All.Suppressed || q.Answered.N != 6) {
+				t.Errorf("single choice = %+v, answered %+v; want options 1 and 2 suppressed, 6 answered", q.Options, q.Answered)
+			}
+			if leak := summaryLeak(q); leak != "" {
+				t.Errorf("question %q: %s", q.TextEN, leak)
 			}
 		}
 		var named, anonymous int
@@ -232,6 +237,58 @@ func TestSummarySuppressesSmallCellsAndHonoursPublication(t *testing.T) {
 			t.Errorf("published %d named and %d anonymous, want 1 and 6", named, anonymous)
 		}
 	})
+}
+
+// summaryLeak returns a line of a question's published table that holds
+// exactly one suppressed cell, which subtraction from the line's other
+// published cells would give away; "" when there is none.
+func summaryLeak(q consult.SummaryQuestion) string {
+	rows := map[string][]consult.Cell{}
+	var order []string
+	add := func(name string, all consult.Cell, by map[consult.Stakeholder]consult.Cell) {
+		row := []consult.Cell{all}
+		for _, k := range consult.Stakeholders {
+			row = append(row, by[k])
+		}
+		rows[name] = row
+		order = append(order, name)
+	}
+	for _, o := range q.Options {
+		add("option "+o.Option.Value, o.All, o.ByStakeholder)
+	}
+	if q.Other != nil {
+		add("other", *q.Other, q.OtherBy)
+	}
+	add("answered", q.Answered, q.AnsweredBy)
+	hiddenIn := func(cells []consult.Cell) int {
+		n := 0
+		for _, c := range cells {
+			if c.Suppressed {
+				n++
+			}
+		}
+		return n
+	}
+	for _, name := range order {
+		if hiddenIn(rows[name]) == 1 {
+			return "row " + name + " has a single suppressed cell"
+		}
+	}
+	switch q.Kind {
+	case consult.Single, consult.YesNo, consult.Likert, consult.Ranking:
+	default:
+		return "" // only the rows add up
+	}
+	for j := range rows["answered"] {
+		var col []consult.Cell
+		for _, name := range order {
+			col = append(col, rows[name][j])
+		}
+		if hiddenIn(col) == 1 {
+			return fmt.Sprintf("column %d has a single suppressed cell", j)
+		}
+	}
+	return ""
 }
 
 func TestSecondarySuppression(t *testing.T) {

@@ -18,43 +18,130 @@ type Cell struct {
 	Suppressed bool `json:"suppressed,omitempty"`
 }
 
-// suppressRow turns a total and its parts by stakeholder type into cells:
-// counts from 1 to SmallCell-1 are suppressed (primary suppression), and
-// when that leaves a single suppressed part that the total would give
-// away, the smallest other non-zero part is suppressed too, or the total
-// if there is none (secondary suppression, within the row).
-func suppressRow(total int, parts map[Stakeholder]int) (Cell, map[Stakeholder]Cell) {
-	out := map[Stakeholder]Cell{}
-	hidden := 0
-	for k, n := range parts {
-		out[k] = cell(n)
-		if out[k].Suppressed {
-			hidden++
+// suppressTable decides which cells of a table of counts to suppress. n
+// holds the table with its margins: the last cell of each row is the
+// row's total and, when columnsAdd, the last row holds the column totals
+// (its last cell the grand total). Every count from 1 to SmallCell-1 is
+// suppressed (primary suppression). Then, while some line (a row, or a
+// column when columnsAdd) has exactly one suppressed cell, which its
+// published total would give away by subtraction, one more cell of that
+// line is suppressed (complementary suppression): the smallest non-zero
+// inner cell, else the smallest non-zero total, else a zero. Suppressing
+// a cell can expose it in its other line, so the loop runs until every
+// line has no suppressed cell or at least two.
+func suppressTable(n [][]int, columnsAdd bool) [][]bool {
+	hidden := make([][]bool, len(n))
+	for i, row := range n {
+		hidden[i] = make([]bool, len(row))
+		for j, v := range row {
+			hidden[i][j] = v > 0 && v < SmallCell
 		}
 	}
-	all := cell(total)
-	if hidden == 1 && !all.Suppressed {
-		var victim Stakeholder
-		for _, k := range Stakeholders {
-			n := parts[k]
-			if n == 0 || out[k].Suppressed {
+	type at struct{ i, j int }
+	var lines [][]at
+	for i, row := range n {
+		var l []at
+		for j := range row {
+			l = append(l, at{i, j})
+		}
+		lines = append(lines, l)
+	}
+	if columnsAdd && len(n) > 0 {
+		for j := range n[0] {
+			var l []at
+			for i := range n {
+				l = append(l, at{i, j})
+			}
+			lines = append(lines, l)
+		}
+	}
+	margin := func(c at) bool {
+		return c.j == len(n[c.i])-1 || (columnsAdd && c.i == len(n)-1)
+	}
+	// rank orders the candidates: inner non-zero cells first, then
+	// non-zero totals, then zeros; the smallest count first within each.
+	rank := func(c at) (int, int) {
+		switch v := n[c.i][c.j]; {
+		case v == 0:
+			return 2, 0
+		case margin(c):
+			return 1, v
+		default:
+			return 0, v
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, l := range lines {
+			count := 0
+			for _, c := range l {
+				if hidden[c.i][c.j] {
+					count++
+				}
+			}
+			if count != 1 {
 				continue
 			}
-			if victim == "" || n < parts[victim] {
-				victim = k
+			best := at{-1, -1}
+			for _, c := range l {
+				if hidden[c.i][c.j] {
+					continue
+				}
+				if best.i < 0 {
+					best = c
+					continue
+				}
+				g1, v1 := rank(c)
+				g2, v2 := rank(best)
+				if g1 < g2 || (g1 == g2 && v1 < v2) {
+					best = c
+				}
+			}
+			if best.i >= 0 {
+				hidden[best.i][best.j] = true
+				changed = true
 			}
 		}
-		if victim != "" {
-			out[victim] = Cell{Suppressed: true}
-		} else {
-			all = Cell{Suppressed: true}
-		}
 	}
-	return all, out
+	return hidden
 }
 
-func cell(n int) Cell {
-	if n > 0 && n < SmallCell {
+// suppressRow turns a total and its parts by stakeholder type into cells,
+// suppressed so that no suppressed part can be worked out from the total.
+func suppressRow(total int, parts map[Stakeholder]int) (Cell, map[Stakeholder]Cell) {
+	all, rows := suppressByStakeholder([]int{total}, []map[Stakeholder]int{parts}, false)
+	return all[0], rows[0]
+}
+
+// suppressByStakeholder suppresses a table whose rows are broken down by
+// stakeholder type: totals[i] is row i's total and parts[i] its counts by
+// type. When columnsAdd, the last row is the sum of the others, column by
+// column, and the columns are protected too.
+func suppressByStakeholder(totals []int, parts []map[Stakeholder]int, columnsAdd bool) ([]Cell, []map[Stakeholder]Cell) {
+	n := make([][]int, len(totals))
+	for i, t := range totals {
+		for _, k := range Stakeholders {
+			n[i] = append(n[i], parts[i][k])
+		}
+		n[i] = append(n[i], t)
+	}
+	hidden := suppressTable(n, columnsAdd)
+	all := make([]Cell, len(totals))
+	cells := make([]map[Stakeholder]Cell, len(totals))
+	for i := range totals {
+		cells[i] = map[Stakeholder]Cell{}
+		for j, k := range Stakeholders {
+			if _, ok := parts[i][k]; ok || n[i][j] != 0 {
+				cells[i][k] = shown(n[i][j], hidden[i][j])
+			}
+		}
+		all[i] = shown(totals[i], hidden[i][len(Stakeholders)])
+	}
+	return all, cells
+}
+
+func shown(n int, hidden bool) Cell {
+	if hidden {
 		return Cell{Suppressed: true}
 	}
 	return Cell{N: n}
@@ -78,6 +165,15 @@ type SummaryQuestion struct {
 	AnsweredBy map[Stakeholder]Cell `json:"answered_by"`
 	Options    []SummaryOption      `json:"options,omitempty"`
 	Other      *Cell                `json:"other,omitempty"`
+	OtherBy    map[Stakeholder]Cell `json:"other_by,omitempty"`
+}
+
+// optionsAdd reports whether every answer to a question of kind k counts
+// in exactly one option's row (or "other"), so that the option rows add
+// up, column by column, to the answered row. A ranking's rows count first
+// places.
+func optionsAdd(k Kind) bool {
+	return k == Single || k == YesNo || k == Likert || k == Ranking
 }
 
 // PublishedResponse is a response its respondent agreed to publish, with
@@ -132,16 +228,27 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 	sum.Total, sum.ByStakeholder = suppressRow(d.Counts.Submitted, kinds)
 	for _, st := range d.Questions {
 		sq := SummaryQuestion{Question: st.Q, ID: st.Q.ID, TextEN: st.Q.TextEN, TextFR: st.Q.TextFR, Kind: st.Q.Kind}
-		sq.Answered, sq.AnsweredBy = suppressRow(st.Answered, st.AnsweredBy)
+		// One table per question: the option rows, "other", then the
+		// answered row. For a multiple choice only the rows add up; for
+		// the other kinds the columns do too, down to the answered row.
+		var totals []int
+		var parts []map[Stakeholder]int
 		for _, o := range st.Options {
-			so := SummaryOption{Option: o.Option}
-			so.All, so.ByStakeholder = suppressRow(o.N, o.ByStakeholder)
-			sq.Options = append(sq.Options, so)
+			totals, parts = append(totals, o.N), append(parts, o.ByStakeholder)
 		}
 		if st.Q.AllowOther {
-			o := cell(st.Other)
-			sq.Other = &o
+			totals, parts = append(totals, st.Other), append(parts, st.OtherByStakeholder)
 		}
+		totals, parts = append(totals, st.Answered), append(parts, st.AnsweredBy)
+		all, by := suppressByStakeholder(totals, parts, optionsAdd(st.Q.Kind))
+		for i, o := range st.Options {
+			sq.Options = append(sq.Options, SummaryOption{Option: o.Option, All: all[i], ByStakeholder: by[i]})
+		}
+		if st.Q.AllowOther {
+			i := len(st.Options)
+			sq.Other, sq.OtherBy = &all[i], by[i]
+		}
+		sq.Answered, sq.AnsweredBy = all[len(all)-1], by[len(by)-1]
 		sum.Questions = append(sum.Questions, sq)
 	}
 	redactions, err := loadRedactions(ctx, s.DB, id)

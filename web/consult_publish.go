@@ -56,6 +56,13 @@ func (s *Server) consultSummary(w http.ResponseWriter, r *http.Request) error {
 			}
 			t.Rows = append(t.Rows, row)
 		}
+		if q.Other != nil {
+			row := []string{p.T("consult.analysis.other"), show(*q.Other)}
+			for _, k := range kinds {
+				row = append(row, show(q.OtherBy[k]))
+			}
+			t.Rows = append(t.Rows, row)
+		}
 		row := []string{p.T("consult.summary.answered"), show(q.Answered)}
 		for _, k := range kinds {
 			row = append(row, show(q.AnsweredBy[k]))
