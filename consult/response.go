@@ -482,6 +482,7 @@ func (s *Service) Submit(ctx context.Context, consultationID int64, token string
 			return &pallmall.ValidationError{Fields: p}
 		}
 		doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
+		texts := map[int64]string{} // free text, matched against campaigns
 		for _, q := range qn.Questions() {
 			a, ok := r.Answers[q.ID]
 			if !ok || a.Empty() {
@@ -497,6 +498,9 @@ func (s *Service) Submit(ctx context.Context, consultationID int64, token string
 				a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
 			}
 			doc.Answers[strconv.FormatInt(q.ID, 10)] = a
+			if b := a.body(); b != "" {
+				texts[q.ID] = b
+			}
 		}
 		canon, err := ledger.MarshalCanonical(doc)
 		if err != nil {
@@ -522,6 +526,9 @@ func (s *Service) Submit(ctx context.Context, consultationID int64, token string
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("%w: response %d changed while submitting", pallmall.ErrConflict, r.ID)
+		}
+		if err := matchCampaigns(ctx, tx, r.ID, texts, now); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, tx, 0, "consult_response.submit", "consultation", consultationID, r.Reference); err != nil {
 			return err

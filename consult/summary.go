@@ -196,6 +196,10 @@ type Summary struct {
 	ByStakeholder map[Stakeholder]Cell `json:"by_stakeholder"`
 	Questions     []SummaryQuestion    `json:"questions"`
 	Published     []PublishedResponse  `json:"published_responses"`
+	// Campaigns are the confirmed campaigns, each one representative
+	// answer with its signatures; their members' answers are left out of
+	// Published (see publishedCampaigns).
+	Campaigns []PublishedCampaign `json:"campaigns"`
 }
 
 // Summary returns the published summary of a consultation: open to anyone
@@ -255,6 +259,11 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 	if err != nil {
 		return Summary{}, err
 	}
+	campaigns, covered, err := publishedCampaigns(ctx, s.DB, id)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum.Campaigns = campaigns
 	err = eachSubmitted(ctx, s.DB, s.keys(), id, FullIdentity, func(r *Submitted) error {
 		if r.Consent.Publish != PublishNamed && r.Consent.Publish != PublishAnonymous {
 			return nil
@@ -268,8 +277,13 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 		} else if kinds[r.Stakeholder] >= SmallCell {
 			p.Stakeholder = r.Stakeholder
 		}
+		signed := false
 		for _, q := range qn.Questions() {
 			a, ok := r.Answers[q.ID]
+			if covered[answerKey{r.ID, q.ID}] {
+				signed = true
+				continue // counted among the campaign's signatures
+			}
 			if !ok || a.File != nil {
 				continue // attachments are not published
 			}
@@ -277,6 +291,9 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 			if t := answerExportText(q, a); t != "" {
 				p.Answers[q.ID] = t
 			}
+		}
+		if signed && len(p.Answers) == 0 {
+			return nil // nothing of their own beyond a campaign's text
 		}
 		sum.Published = append(sum.Published, p)
 		return nil
