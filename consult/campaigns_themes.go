@@ -215,4 +215,3 @@ func (s *Service) AcceptTheme(ctx context.Context, actor auth.Actor, consultatio
 	_, err = s.DB.Exec(ctx, `UPDATE consult_campaign_themes SET code_id = $1 WHERE id = $2`, c.ID, themeID)
 	return c, err
 }
-
