@@ -270,3 +270,17 @@ func (s *Service) Delegates(ctx context.Context, orgID int64) ([]User, error) {
 	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+` FROM users WHERE organisation_id = $1 AND role = 'delegate' AND NOT disabled ORDER BY id`, orgID)
 	return store.ScanAll(rows, err, func(r *sql.Rows) (User, error) { return s.scanUser(r) })
 }
+
+// ActorOf returns the account with the given id as an actor, for work done
+// later on someone's behalf (a background export). Returns ErrNotFound, and
+// ErrForbidden for a disabled account.
+func (s *Service) ActorOf(ctx context.Context, id int64) (Actor, error) {
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return Actor{}, err
+	}
+	if u.Disabled {
+		return Actor{}, pallmall.ErrForbidden
+	}
+	return u.Actor(), nil
+}

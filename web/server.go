@@ -6,8 +6,10 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/ledger"
 	"github.com/pallmall/pallmall/store"
 )
@@ -41,9 +43,18 @@ type Server struct {
 	// DefaultWriteLimit.
 	Writes *auth.Limiter
 
-	tmpl    *templates
-	assets  *assetSet
-	catalog *Catalog
+	// DataDir is the data directory; background export files go in its
+	// jobs/ folder, which instances share (docs/scaling.md).
+	DataDir string
+	// ExportJobs runs consultation exports in the background. Nil means
+	// one made from DB and DataDir, without a runner loop: each job runs on
+	// the instance that started it.
+	ExportJobs *consult.ExportJobs
+
+	jobsOnce sync.Once
+	tmpl     *templates
+	assets   *assetSet
+	catalog  *Catalog
 }
 
 // Handler returns the whole site: pages, assets, health checks and the

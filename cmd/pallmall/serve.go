@@ -16,6 +16,7 @@ import (
 
 	"github.com/pallmall/pallmall/api"
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/demo"
 	"github.com/pallmall/pallmall/ledger"
 	"github.com/pallmall/pallmall/store"
@@ -85,6 +86,7 @@ type App struct {
 	metricsS *http.Server
 	ledger   *ledger.Log
 	worker   ledgerWorker
+	jobs     *consult.ExportJobs
 }
 
 // Open opens the database, loads demo data if asked, and binds the
@@ -134,7 +136,9 @@ func (a *App) Open(ctx context.Context) error {
 		mux.Handle("GET /metrics", metrics.Handler())
 		a.metricsS = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	}
+	a.jobs = &consult.ExportJobs{Service: &consult.Service{DB: a.db, Keys: keys}, Dir: filepath.Join(a.DB.dataDir, "jobs"), ActorOf: a.auth.ActorOf, Logger: a.Logger}
 	site := &web.Server{
+		DataDir: a.DB.dataDir, ExportJobs: a.jobs,
 		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics, ContactEmail: a.ContactEmail,
 		API: (&api.Server{DB: a.db, Auth: a.auth, Logger: a.Logger}).Handler(),
 		Log: ledger.NewHandler(a.ledger.Dir()), Ledger: a.ledger,
@@ -180,6 +184,7 @@ func (a *App) Serve(ctx context.Context) error {
 	go a.sweepSessions(ctx)
 	a.startLedgerWorker(ctx)
 	defer a.startDeliberationRunner(ctx)()
+	defer a.startExportJobs(ctx)()
 	a.Logger.Info("serving", "url", a.URL(), "database", string(a.db.Dialect()))
 	select {
 	case err := <-errc:
@@ -197,6 +202,18 @@ func (a *App) Serve(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// startExportJobs runs export jobs left by stopped instances and sweeps
+// old ones. It stops with ctx; Serve waits for it before closing the
+// database.
+func (a *App) startExportJobs(ctx context.Context) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.jobs.Run(ctx)
+	}()
+	return func() { <-done }
 }
 
 func (a *App) sweepSessions(ctx context.Context) {
