@@ -6,26 +6,26 @@
 // evidence, for an analyst to confirm or dismiss.
 //
 // The method: normalise each text (Unicode NFKC, case folded, accents
-// kept, punctuation dropped) and group exact duplicates by digest; shingle
-// each distinct text into overlapping word triples; compute a MinHash
-// signature; find candidate pairs with locality-sensitive hashing (bands
-// of rows), verify each candidate by the similarity its signature
-// estimates, and join verified pairs with union-find. The cost is linear in
-// the number of answers. The package does no I/O.
+// kept, punctuation dropped) and group exact duplicates by Digest; sketch
+// each distinct text (NewSketch: MinHash of its words and pairs of adjacent
+// words, with a fixed seed so sketches can be stored); find candidate
+// pairs with locality-sensitive hashing (Sketch.Bands), verify each
+// candidate by its estimated similarity (Sketch.Similarity) against
+// Options.Threshold, and join verified pairs with union-find. The cost is
+// linear in the number of answers.
+//
+// It also reports suspicious patterns as evidence (FastTyping,
+// SameOrganisation, Bursts) and suggests themes (Themes). The package does
+// no I/O.
 package campaign
 
 import (
 	"cmp"
 	"crypto/sha256"
-	"hash/maphash"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Answer is one free-text answer to analyse.
@@ -67,6 +67,22 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Near reports whether two sketches are near-duplicates under the
+// options' Threshold: the rule Find applies to every candidate pair, and
+// the one an incremental matcher must apply to stored sketches.
+func (o Options) Near(a, b Sketch) bool {
+	o = o.withDefaults()
+	if a.IsEmpty() || b.IsEmpty() {
+		return false
+	}
+	return agreement(&a, &b) >= minAgree(o.Threshold)
+}
+
+// minAgree is the number of agreeing bins that reaches threshold.
+func minAgree(threshold float64) int {
+	return int(threshold*SketchSize + 0.5)
+}
+
 // Campaign is a cluster of near-identical answers.
 type Campaign struct {
 	// Representative is the most frequent exact text of the cluster.
@@ -84,9 +100,12 @@ type Campaign struct {
 	// against the representative.
 	Variants []Variant
 	// Burst is the largest number of the campaign's answers submitted
-	// within BurstWindow, and when that window started.
-	Burst      int
-	BurstStart time.Time
+	// within BurstWindow, BurstStart when that window started, and
+	// BurstIDs the answers in it (in submission order).
+	Burst       int
+	BurstStart  time.Time
+	BurstWindow time.Duration
+	BurstIDs    []int64
 }
 
 // Variant is one text of a campaign that differs from its representative.
@@ -103,95 +122,94 @@ type Edit struct {
 	Text string
 }
 
-// numHashes is the MinHash signature length; bands × rows must equal it.
-// Thirty-two bands of two rows make texts with a similarity of 0.4 meet in
-// some band with probability 1-(1-0.4²)^32 > 0.99; every meeting is then
-// checked against the threshold on the whole signature.
-const (
-	numHashes = 64
-	bands     = 32
-	rows      = numHashes / bands
-)
-
-// Find returns the campaigns among answers, largest first.
+// Find returns the campaigns among answers, largest first. Two answers
+// are in the same campaign when a chain of near-duplicates links them:
+// exact duplicates (same Digest), or texts whose sketches share a band and
+// agree within Options.Threshold (Options.Near). The result depends only on
+// the answers and their order, never on scheduling.
 func Find(answers []Answer, opts Options) []Campaign {
 	opts = opts.withDefaults()
+	workers := runtime.GOMAXPROCS(0)
+
 	// Exact duplicates first: one distinct text per normalised digest.
-	type distinct struct {
-		norm    string
-		members []int // indexes into answers
-	}
-	byDigest := make(map[[32]byte]int, len(answers)/4)
-	var texts []distinct
-	for i, a := range answers {
-		n := Normalise(a.Text)
-		if n == "" {
+	// Digests are computed on all cores; no normalised text is kept.
+	digests := make([][32]byte, len(answers))
+	empty := make([]bool, len(answers))
+	parallel(len(answers), workers, func(lo, hi int) {
+		var buf []byte
+		for i := lo; i < hi; i++ {
+			buf = appendNormal(buf[:0], answers[i].Text)
+			if len(buf) == 0 {
+				empty[i] = true
+				continue
+			}
+			digests[i] = sha256.Sum256(buf)
+		}
+	})
+	owner := make([]int32, len(answers)) // answer -> distinct text, -1 if empty
+	var firsts []int32                   // distinct text -> its first answer
+	byDigest := make(map[[32]byte]int32, len(answers)/2)
+	for i := range answers {
+		if empty[i] {
+			owner[i] = -1
 			continue
 		}
-		d := sha256.Sum256([]byte(n))
-		j, ok := byDigest[d]
+		j, ok := byDigest[digests[i]]
 		if !ok {
-			j = len(texts)
-			byDigest[d] = j
-			texts = append(texts, distinct{norm: n})
+			j = int32(len(firsts))
+			byDigest[digests[i]] = j
+			firsts = append(firsts, int32(i))
 		}
-		texts[j].members = append(texts[j].members, i)
+		owner[i] = j
 	}
+	byDigest, digests, empty = nil, nil, nil
 
-	// MinHash signatures of the distinct texts, on all cores.
-	sigs := make([][numHashes]uint64, len(texts))
-	seed := maphash.MakeSeed()
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(texts); i += workers {
-				sigs[i] = signature(texts[i].norm, seed)
-			}
-		}()
-	}
-	wg.Wait()
+	// Sketches of the distinct texts, on all cores.
+	sketches := make([]Sketch, len(firsts))
+	parallel(len(firsts), workers, func(lo, hi int) {
+		var buf []byte
+		for t := lo; t < hi; t++ {
+			buf = appendNormal(buf[:0], answers[firsts[t]].Text)
+			sketches[t] = sketchOf(buf)
+		}
+	})
 
-	// LSH: texts whose signatures agree on a whole band are candidates;
-	// each is checked against the first text seen in its bucket.
-	uf := newUnionFind(len(texts))
-	minAgree := int(opts.Threshold*numHashes + 0.5)
-	for b := range bands {
-		buckets := make(map[uint64]int, len(texts))
-		for i := range texts {
-			key := bandKey(&sigs[i], b)
-			first, ok := buckets[key]
-			if !ok {
-				buckets[key] = i
-				continue
-			}
-			if uf.find(first) == uf.find(i) {
-				continue
-			}
-			if agreement(&sigs[first], &sigs[i]) >= minAgree {
-				uf.union(first, i)
-			}
+	uf := link(sketches, minAgree(opts.Threshold), workers)
+
+	// Answers of each distinct text, as offsets into one array.
+	start := make([]int32, len(firsts)+1)
+	for _, o := range owner {
+		if o >= 0 {
+			start[o+1]++
 		}
 	}
+	for t := range firsts {
+		start[t+1] += start[t]
+	}
+	pos := slices.Clone(start[:len(firsts)])
+	flat := make([]int32, start[len(firsts)])
+	for i, o := range owner {
+		if o >= 0 {
+			flat[pos[o]] = int32(i)
+			pos[o]++
+		}
+	}
+	answersOf := func(t int) []int32 { return flat[start[t]:start[t+1]] }
 
-	// Gather clusters over answers.
-	clusters := map[int][]int{} // root -> distinct text indexes
-	for i := range texts {
-		r := uf.find(i)
-		clusters[r] = append(clusters[r], i)
+	// Clusters, counted in answers.
+	size := make([]int32, len(firsts))
+	for t := range firsts {
+		size[uf.find(t)] += start[t+1] - start[t]
+	}
+	clusters := map[int][]int{} // root -> distinct texts
+	for t := range firsts {
+		if r := uf.find(t); int(size[r]) >= opts.MinSize {
+			clusters[r] = append(clusters[r], t)
+		}
 	}
 	var out []Campaign
 	for _, members := range clusters {
-		size := 0
-		for _, t := range members {
-			size += len(texts[t].members)
-		}
-		if size < opts.MinSize {
-			continue
-		}
-		out = append(out, build(answers, members, func(t int) []int { return texts[t].members }, opts))
+		out = append(out, build(answers, members, answersOf, opts))
 	}
 	slices.SortFunc(out, func(a, b Campaign) int {
 		if c := cmp.Compare(b.Size, a.Size); c != 0 {
@@ -202,8 +220,125 @@ func Find(answers []Answer, opts Options) []Campaign {
 	return out
 }
 
+// parallel runs f over [0, n) split into contiguous chunks on workers
+// goroutines.
+func parallel(n, workers int, f func(lo, hi int)) {
+	const chunk = 4096
+	if n <= chunk || workers <= 1 {
+		f(0, n)
+		return
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		next int
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				lo := next
+				next += chunk
+				mu.Unlock()
+				if lo >= n {
+					return
+				}
+				f(lo, min(lo+chunk, n))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// link joins near-duplicate sketches. For each band, every sketch is
+// checked against the first sketch that fell into the same bucket, and
+// joined to it when they agree on at least minAgree bins. Bands are shared
+// among workers, each with its own union-find; the partitions are merged
+// at the end, so the result is the same as one worker's.
+func link(sketches []Sketch, minAgree, workers int) *unionFind {
+	workers = max(1, min(workers, NumBands))
+	if len(sketches) < 50_000 {
+		workers = 1
+	}
+	ufs := make([]*unionFind, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			uf := newUnionFind(len(sketches))
+			ufs[w] = uf
+			table := newBucketTable(len(sketches))
+			for b := w; b < NumBands; b += workers {
+				table.reset()
+				for i := range sketches {
+					if sketches[i].IsEmpty() {
+						continue
+					}
+					first, ok := table.firstOrAdd(bandKey(&sketches[i], b), int32(i))
+					if !ok || uf.find(int(first)) == uf.find(i) {
+						continue
+					}
+					if agreement(&sketches[first], &sketches[i]) >= minAgree {
+						uf.union(int(first), i)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	uf := ufs[0]
+	for _, other := range ufs[1:] {
+		for i := range sketches {
+			uf.union(i, other.find(i))
+		}
+	}
+	return uf
+}
+
+// bucketTable maps a band key to the first sketch seen with it: open
+// addressing with linear probing, reused from band to band.
+type bucketTable struct {
+	keys  []uint64
+	vals  []int32 // sketch index + 1; 0 is an empty slot
+	mask  uint64
+	dirty []int32 // slots used since the last reset
+}
+
+func newBucketTable(n int) *bucketTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return &bucketTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+}
+
+func (t *bucketTable) reset() {
+	if len(t.dirty) > len(t.vals)/8 {
+		clear(t.vals)
+	} else {
+		for _, s := range t.dirty {
+			t.vals[s] = 0
+		}
+	}
+	t.dirty = t.dirty[:0]
+}
+
+// firstOrAdd returns the first index stored under key and true, or stores
+// v under key and returns false.
+func (t *bucketTable) firstOrAdd(key uint64, v int32) (int32, bool) {
+	for s := key & t.mask; ; s = (s + 1) & t.mask {
+		switch {
+		case t.vals[s] == 0:
+			t.keys[s], t.vals[s] = key, v+1
+			t.dirty = append(t.dirty, int32(s))
+			return 0, false
+		case t.keys[s] == key:
+			return t.vals[s] - 1, true
+		}
+	}
+}
+
 // build describes one cluster of distinct texts.
-func build(answers []Answer, members []int, answersOf func(int) []int, opts Options) Campaign {
+func build(answers []Answer, members []int, answersOf func(int) []int32, opts Options) Campaign {
 	// The representative is the most frequent text; ties go to the one
 	// submitted first, so the result does not depend on map order.
 	slices.SortFunc(members, func(a, b int) int {
@@ -215,35 +350,38 @@ func build(answers []Answer, members []int, answersOf func(int) []int, opts Opti
 	rep := answersOf(members[0])[0]
 	c := Campaign{
 		Representative: answers[rep].Text, RepresentativeID: answers[rep].ID,
-		Distinct: len(members), Stakeholders: map[string]int{},
+		Distinct: len(members), Stakeholders: map[string]int{}, BurstWindow: opts.BurstWindow,
 	}
-	var idx []int
+	var idx []int32
 	for _, m := range members {
 		idx = append(idx, answersOf(m)...)
 	}
 	slices.Sort(idx)
-	times := make([]time.Time, 0, len(idx))
+	timed := make([]int32, 0, len(idx))
 	for _, i := range idx {
 		a := answers[i]
 		c.AnswerIDs = append(c.AnswerIDs, a.ID)
 		c.Stakeholders[a.Stakeholder]++
 		if !a.At.IsZero() {
-			times = append(times, a.At)
+			timed = append(timed, i)
 		}
 	}
 	c.Size = len(idx)
-	if len(times) > 0 {
-		slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-		c.First, c.Last = times[0], times[len(times)-1]
+	if len(timed) > 0 {
+		slices.SortStableFunc(timed, func(a, b int32) int { return answers[a].At.Compare(answers[b].At) })
+		c.First, c.Last = answers[timed[0]].At, answers[timed[len(timed)-1]].At
 		// The densest window: two pointers over the sorted times.
-		j := 0
-		for i := range times {
-			for times[i].Sub(times[j]) > opts.BurstWindow {
+		j, best := 0, 0
+		for i := range timed {
+			for answers[timed[i]].At.Sub(answers[timed[j]].At) > opts.BurstWindow {
 				j++
 			}
 			if n := i - j + 1; n > c.Burst {
-				c.Burst, c.BurstStart = n, times[j]
+				c.Burst, c.BurstStart, best = n, answers[timed[j]].At, j
 			}
+		}
+		for _, i := range timed[best : best+c.Burst] {
+			c.BurstIDs = append(c.BurstIDs, answers[i].ID)
 		}
 	}
 	for _, m := range members[1:] {
@@ -254,113 +392,6 @@ func build(answers []Answer, members []int, answersOf func(int) []int, opts Opti
 		c.Variants = append(c.Variants, Variant{Text: text, Count: len(answersOf(m)), Diff: Diff(c.Representative, text)})
 	}
 	return c
-}
-
-// Normalise folds a text to the form compared: Unicode NFKC, lower case,
-// letters and digits kept (with their accents, so French stays French),
-// everything else a single space.
-func Normalise(s string) string {
-	if !isASCII(s) {
-		s = norm.NFKC.String(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	space := true
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-			space = false
-		} else if !space {
-			b.WriteByte(' ')
-			space = true
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// signature computes a MinHash signature of a normalised text's words and
-// pairs of adjacent words by one-permutation hashing: each shingle is
-// hashed once, the hash's top six bits choose one of 64 bins, and each bin
-// keeps its smallest value. Bins left empty by a short text borrow the
-// value of the next filled bin, offset by the distance, so that two texts
-// still agree on a bin with probability equal to their similarity
-// (Shrivastava and Li's densification by rotation). It costs one hash per
-// shingle, not 64.
-func signature(text string, seed maphash.Seed) [numHashes]uint64 {
-	const empty = ^uint64(0)
-	var sig [numHashes]uint64
-	for i := range sig {
-		sig[i] = empty
-	}
-	add := func(x uint64) {
-		x = mix(x)
-		bin, v := x>>58, x<<6
-		if v < sig[bin] {
-			sig[bin] = v
-		}
-	}
-	prev, first := "", true
-	for w := range strings.FieldsSeq(text) {
-		add(maphash.String(seed, w))
-		if !first {
-			add(maphash.String(seed, prev+"\x00"+w))
-		}
-		prev, first = w, false
-	}
-	if first {
-		return sig
-	}
-	for i := range sig {
-		if sig[i] != empty {
-			continue
-		}
-		for d := 1; d < numHashes; d++ {
-			if v := sig[(i+d)%numHashes]; v != empty {
-				sig[i] = v + uint64(d)*0x9E3779B97F4A7C15
-				break
-			}
-		}
-	}
-	return sig
-}
-
-// mix is the splitmix64 finaliser.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	x ^= x >> 31
-	return x
-}
-
-func bandKey(sig *[numHashes]uint64, band int) uint64 {
-	k := uint64(band) * 0x9E3779B97F4A7C15
-	for r := range rows {
-		k = mix(k ^ sig[band*rows+r])
-	}
-	return k
-}
-
-// agreement counts the signature positions two texts share; divided by
-// numHashes it estimates their Jaccard similarity.
-func agreement(a, b *[numHashes]uint64) int {
-	n := 0
-	for i := range a {
-		if a[i] == b[i] {
-			n++
-		}
-	}
-	return n
 }
 
 type unionFind struct{ parent []int32 }
@@ -386,58 +417,4 @@ func (u *unionFind) union(a, b int) {
 	if ra != rb {
 		u.parent[max(ra, rb)] = int32(min(ra, rb))
 	}
-}
-
-// Diff returns the word-level differences that turn a into b, from a
-// longest common subsequence of their words.
-func Diff(a, b string) []Edit {
-	x, y := strings.Fields(a), strings.Fields(b)
-	// Texts are answers of at most a few thousand words; the table is
-	// bounded so a pathological pair cannot take the memory.
-	if len(x)*len(y) > 4_000_000 {
-		return []Edit{{'-', a}, {'+', b}}
-	}
-	lcs := make([][]int32, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out []Edit
-	add := func(op byte, w string) {
-		if n := len(out); n > 0 && out[n-1].Op == op {
-			out[n-1].Text += " " + w
-			return
-		}
-		out = append(out, Edit{op, w})
-	}
-	i, j := 0, 0
-	for i < len(x) && j < len(y) {
-		switch {
-		case x[i] == y[j]:
-			add('=', x[i])
-			i++
-			j++
-		case lcs[i+1][j] >= lcs[i][j+1]:
-			add('-', x[i])
-			i++
-		default:
-			add('+', y[j])
-			j++
-		}
-	}
-	for ; i < len(x); i++ {
-		add('-', x[i])
-	}
-	for ; j < len(y); j++ {
-		add('+', y[j])
-	}
-	return out
 }

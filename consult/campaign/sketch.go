@@ -1,0 +1,234 @@
+package campaign
+
+import (
+	"crypto/sha256"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// SketchSize is the number of MinHash bins in a Sketch.
+const SketchSize = 64
+
+// Bands and rows of the locality-sensitive hashing: Bands × rows =
+// SketchSize. Thirty-two bands of two rows make texts with a similarity of
+// 0.4 share some band with probability 1-(1-0.4²)^32 > 0.99; every meeting
+// is then checked against the threshold on the whole sketch.
+const (
+	NumBands = 32
+	rows     = SketchSize / NumBands
+)
+
+// Sketch is the MinHash signature of a normalised text's words and pairs
+// of adjacent words. It is deterministic: the same text gives the same
+// sketch in every process, on every machine and in every version that
+// keeps SketchVersion, so sketches can be stored and compared later.
+type Sketch [SketchSize]uint64
+
+// SketchVersion names the sketching method. Stored sketches made with
+// another version must be recomputed before they are compared.
+const SketchVersion = 1
+
+// emptyBin marks a bin no shingle fell into; a sketch made only of empty
+// bins is the sketch of an empty text.
+const emptyBin = ^uint64(0)
+
+// NewSketch returns the sketch of text after Normalise.
+func NewSketch(text string) Sketch {
+	var buf []byte
+	buf = appendNormal(buf, text)
+	return sketchOf(buf)
+}
+
+// IsEmpty reports whether s is the sketch of a text with no words.
+func (s Sketch) IsEmpty() bool {
+	return s[0] == emptyBin && s[SketchSize-1] == emptyBin
+}
+
+// Similarity estimates the Jaccard similarity of the two texts' sets of
+// words and pairs of adjacent words: the fraction of bins on which the
+// sketches agree. It is 0 when either text is empty.
+func (s Sketch) Similarity(t Sketch) float64 {
+	if s.IsEmpty() || t.IsEmpty() {
+		return 0
+	}
+	return float64(agreement(&s, &t)) / SketchSize
+}
+
+// Bands returns the locality-sensitive hashing keys of the sketch, one per
+// band (NumBands of them; none for an empty text). Each key also encodes
+// its band number, so keys of different bands never collide by design and
+// can be stored in one indexed column. Two texts are candidates when they
+// share at least one key; they are near-duplicates when, in addition,
+// their Similarity is at least Options.Threshold.
+func (s Sketch) Bands() []uint64 {
+	if s.IsEmpty() {
+		return nil
+	}
+	out := make([]uint64, NumBands)
+	for b := range out {
+		out[b] = bandKey(&s, b)
+	}
+	return out
+}
+
+// Digest returns the SHA-256 of the normalised text: texts with the same
+// digest are exact duplicates once case, accents' encoding, spacing and
+// punctuation are set aside.
+func Digest(text string) [32]byte {
+	return sha256.Sum256(appendNormal(nil, text))
+}
+
+// Normalise folds a text to the form compared: Unicode NFKC, lower case,
+// letters and digits kept (with their accents, so French stays French),
+// everything else a single space, no leading or trailing space.
+func Normalise(s string) string {
+	return string(appendNormal(nil, s))
+}
+
+// appendNormal appends the normalised form of s to dst. ASCII text, and
+// text already in NFKC (most French), are folded in one pass without
+// allocating.
+func appendNormal(dst []byte, s string) []byte {
+	if !isASCII(s) && norm.NFKC.QuickSpanString(s) != len(s) {
+		s = norm.NFKC.String(s)
+	}
+	start := len(dst)
+	space := true
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+				dst = append(dst, c)
+				space = false
+			case 'A' <= c && c <= 'Z':
+				dst = append(dst, c+('a'-'A'))
+				space = false
+			default:
+				if !space {
+					dst = append(dst, ' ')
+					space = true
+				}
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+			space = false
+		} else if !space {
+			dst = append(dst, ' ')
+			space = true
+		}
+	}
+	if len(dst) > start && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// sketchOf computes the sketch of a normalised text by one-permutation
+// hashing: each shingle (a word, or a pair of adjacent words) is hashed
+// once with a fixed-seed hash, the hash's top six bits choose one of 64
+// bins, and each bin keeps its smallest value. Bins left empty by a short
+// text borrow the value of the next filled bin, offset by the distance,
+// so that two texts still agree on a bin with probability equal to their
+// similarity (Shrivastava and Li's densification by rotation). It costs
+// one hash per shingle, not 64.
+func sketchOf(text []byte) Sketch {
+	var sig Sketch
+	for i := range sig {
+		sig[i] = emptyBin
+	}
+	add := func(x uint64) {
+		x = mix(x)
+		bin, v := x>>58, x<<6
+		if v < sig[bin] {
+			sig[bin] = v
+		}
+	}
+	var prev uint64
+	first := true
+	for i := 0; i < len(text); {
+		j := i
+		for j < len(text) && text[j] != ' ' {
+			j++
+		}
+		h := wordHash(text[i:j])
+		add(h)
+		if !first {
+			add(prev*0x9E3779B97F4A7C15 ^ h ^ 0x5851F42D4C957F2D)
+		}
+		prev, first = h, false
+		i = j + 1
+	}
+	if first {
+		return sig
+	}
+	for i := range sig {
+		if sig[i] != emptyBin {
+			continue
+		}
+		for d := 1; d < SketchSize; d++ {
+			if v := sig[(i+d)%SketchSize]; v != emptyBin {
+				sig[i] = v + uint64(d)*0x9E3779B97F4A7C15
+				break
+			}
+		}
+	}
+	return sig
+}
+
+// wordHash is FNV-1a over the word's bytes, finished by mix. It is fixed
+// (no per-process seed) because sketches are stored.
+func wordHash(w []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range w {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return mix(h)
+}
+
+// mix is the splitmix64 finaliser.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	x ^= x >> 31
+	return x
+}
+
+func bandKey(sig *Sketch, band int) uint64 {
+	k := uint64(band+1) * 0x9E3779B97F4A7C15
+	for r := range rows {
+		k = mix(k ^ sig[band*rows+r])
+	}
+	return k
+}
+
+// agreement counts the bins two sketches share; divided by SketchSize it
+// estimates their Jaccard similarity.
+func agreement(a, b *Sketch) int {
+	n := 0
+	for i := range a {
+		if a[i] == b[i] {
+			n++
+		}
+	}
+	return n
+}
