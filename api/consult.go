@@ -26,7 +26,10 @@ type Consultation struct {
 	Status       consult.Status        `json:"status"`
 	OpensAt      time.Time             `json:"opens_at"`
 	ClosesAt     time.Time             `json:"closes_at"`
-	Sections     []Section             `json:"sections,omitempty"`
+	// RetentionMonths is how long respondents' identities are kept after
+	// closing.
+	RetentionMonths int       `json:"retention_months"`
+	Sections        []Section `json:"sections,omitempty"`
 }
 
 // Section is a questionnaire section.
@@ -55,7 +58,7 @@ type Question struct {
 func consultationJSON(c consult.Consultation, now time.Time) Consultation {
 	return Consultation{ID: c.ID, TitleEN: c.TitleEN, TitleFR: c.TitleFR, SummaryEN: c.SummaryEN, SummaryFR: c.SummaryFR, BodyEN: c.BodyEN, BodyFR: c.BodyFR,
 		Audiences: c.Audiences, PartnerEN: c.PartnerEN, PartnerFR: c.PartnerFR, RequireEmail: c.RequireEmail, Status: c.State(now),
-		OpensAt: c.OpensAt, ClosesAt: c.ClosesAt}
+		OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, RetentionMonths: c.RetentionMonths}
 }
 
 func (s *Server) consultations() *consult.Service {
@@ -91,6 +94,8 @@ type NewConsultation struct {
 	RequireEmail bool                  `json:"require_email"`
 	OpensAt      time.Time             `json:"opens_at"`
 	ClosesAt     time.Time             `json:"closes_at"`
+	// RetentionMonths defaults to consult.DefaultRetentionMonths.
+	RetentionMonths int `json:"retention_months,omitempty"`
 }
 
 func (s *Server) createConsultation(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
@@ -103,7 +108,7 @@ func (s *Server) createConsultation(w http.ResponseWriter, r *http.Request, acto
 	}
 	c, err := s.consultations().Create(r.Context(), actor, consult.Consultation{TitleEN: in.TitleEN, TitleFR: in.TitleFR, SummaryEN: in.SummaryEN, SummaryFR: in.SummaryFR,
 		BodyEN: in.BodyEN, BodyFR: in.BodyFR, Audiences: in.Audiences, PartnerEN: in.PartnerEN, PartnerFR: in.PartnerFR, PartnerKey: in.PartnerKey,
-		RequireEmail: in.RequireEmail, OpensAt: in.OpensAt, ClosesAt: in.ClosesAt})
+		RequireEmail: in.RequireEmail, OpensAt: in.OpensAt, ClosesAt: in.ClosesAt, RetentionMonths: in.RetentionMonths})
 	if err != nil {
 		return err
 	}

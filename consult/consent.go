@@ -43,10 +43,13 @@ type ConsentWording struct {
 	Anon    string `json:"publish_anonymous"`
 	None    string `json:"publish_none"`
 	Contact string `json:"contact"`
+	// Retention says how long the identity is kept after the consultation
+	// closes (see Consultation.RetentionEnds).
+	Retention string `json:"retention"`
 }
 
 // consentVersion changes whenever the wording below changes.
-const consentVersion = "2026-11-1"
+const consentVersion = "2026-11-2"
 
 // Wording returns the consent wording for c in lang ("en" or "fr").
 func (c Consultation) Wording(lang string) ConsentWording {
@@ -57,12 +60,13 @@ func (c Consultation) Wording(lang string) ConsentWording {
 		}
 		return ConsentWording{
 			Version: consentVersion, Lang: "fr",
-			Share:   fmt.Sprintf("Acceptez-vous que le secrétariat du processus de Pall Mall transmette votre nom, votre organisation, votre adresse électronique et votre réponse au gouvernement partenaire (%s) ? Si vous répondez non, il ne recevra votre réponse que sans ces informations.", partner),
-			Publish: "Pouvons-nous publier votre réponse avec le résumé de la consultation ?",
-			Named:   "Oui, avec mon nom (ou celui de mon organisation)",
-			Anon:    "Oui, de façon anonyme : sans nom, organisation, pays ni adresse",
-			None:    "Non, ne la publiez pas",
-			Contact: "Le secrétariat peut-il vous contacter au sujet de votre réponse ? Nous n’utiliserons votre adresse électronique qu’à cette fin.",
+			Share:     fmt.Sprintf("Acceptez-vous que le secrétariat du processus de Pall Mall transmette votre nom, votre organisation, votre adresse électronique et votre réponse au gouvernement partenaire (%s) ? Si vous répondez non, il ne recevra votre réponse que sans ces informations.", partner),
+			Publish:   "Pouvons-nous publier votre réponse avec le résumé de la consultation ?",
+			Named:     "Oui, avec mon nom (ou celui de mon organisation)",
+			Anon:      "Oui, de façon anonyme : sans nom, organisation, pays ni adresse",
+			None:      "Non, ne la publiez pas",
+			Contact:   "Le secrétariat peut-il vous contacter au sujet de votre réponse ? Nous n’utiliserons votre adresse électronique qu’à cette fin.",
+			Retention: fmt.Sprintf("Nous conservons votre nom, votre organisation et votre adresse électronique %s après la clôture de la consultation, puis nous les effaçons ; vos réponses restent, sans eux. Si vous avez accepté une publication sous votre nom, ce nom reste dans la synthèse publiée.", monthsFR(c.retentionMonths())),
 		}
 	}
 	partner := c.PartnerEN
@@ -71,12 +75,13 @@ func (c Consultation) Wording(lang string) ConsentWording {
 	}
 	return ConsentWording{
 		Version: consentVersion, Lang: "en",
-		Share:   fmt.Sprintf("May the Pall Mall Process secretariat share your name, organisation, email address and response with the partner government (%s)? If you say no, it will only receive your response without these details.", partner),
-		Publish: "May we publish your response with the consultation summary?",
-		Named:   "Yes, with my name (or my organisation’s)",
-		Anon:    "Yes, anonymously: without name, organisation, country or address",
-		None:    "No, do not publish it",
-		Contact: "May the secretariat contact you about your response? We will use your email address only for this.",
+		Share:     fmt.Sprintf("May the Pall Mall Process secretariat share your name, organisation, email address and response with the partner government (%s)? If you say no, it will only receive your response without these details.", partner),
+		Publish:   "May we publish your response with the consultation summary?",
+		Named:     "Yes, with my name (or my organisation’s)",
+		Anon:      "Yes, anonymously: without name, organisation, country or address",
+		None:      "No, do not publish it",
+		Contact:   "May the secretariat contact you about your response? We will use your email address only for this.",
+		Retention: fmt.Sprintf("We keep your name, organisation and email address for %s after the consultation closes, then erase them; your answers stay, without them. If you agree to publication with your name, that name stays in the published summary.", monthsEN(c.retentionMonths())),
 	}
 }
 
@@ -84,3 +89,19 @@ func (w ConsentWording) json() string {
 	b, _ := json.Marshal(w)
 	return string(b)
 }
+
+func (c Consultation) retentionMonths() int {
+	if c.RetentionMonths == 0 {
+		return DefaultRetentionMonths
+	}
+	return c.RetentionMonths
+}
+
+func monthsEN(n int) string {
+	if n == 1 {
+		return "1 month"
+	}
+	return fmt.Sprintf("%d months", n)
+}
+
+func monthsFR(n int) string { return fmt.Sprintf("%d mois", n) }

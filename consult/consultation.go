@@ -128,6 +128,12 @@ type Consultation struct {
 	ClosesAt     time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// RetentionMonths is how long respondents' identities are kept after
+	// the consultation closes (see RetentionEnds); 0 means the default.
+	RetentionMonths int
+	// IdentitiesErasedAt is when the retention job erased them; zero
+	// until then.
+	IdentitiesErasedAt time.Time
 }
 
 // Title returns the title in lang.
@@ -221,17 +227,25 @@ func (c *Consultation) Validate() error {
 	case !c.ClosesAt.After(c.OpensAt):
 		v.Add("closes_at", "consult.error.closes_before_opens")
 	}
+	if c.RetentionMonths < 0 || c.RetentionMonths > MaxRetentionMonths {
+		v.Add("retention_months", "consult.error.retention")
+	}
 	c.OpensAt, c.ClosesAt = c.OpensAt.UTC(), c.ClosesAt.UTC()
 	return v.Err()
 }
 
-const consultationCols = `id, title_en, title_fr, summary_en, summary_fr, body_en, body_fr, audiences, partner_en, partner_fr, partner_key, require_email, status, opens_at, closes_at, created_at, updated_at`
+const consultationCols = `id, title_en, title_fr, summary_en, summary_fr, body_en, body_fr, audiences, partner_en, partner_fr, partner_key, require_email, status, opens_at, closes_at, created_at, updated_at, retention_months, identities_erased_at`
 
 func scanConsultation(r interface{ Scan(...any) error }) (Consultation, error) {
 	var c Consultation
 	var aud string
+	var erased sql.NullTime
 	err := r.Scan(&c.ID, &c.TitleEN, &c.TitleFR, &c.SummaryEN, &c.SummaryFR, &c.BodyEN, &c.BodyFR, &aud, &c.PartnerEN, &c.PartnerFR, &c.PartnerKey,
-		&c.RequireEmail, &c.Status, &c.OpensAt, &c.ClosesAt, &c.CreatedAt, &c.UpdatedAt)
+		&c.RequireEmail, &c.Status, &c.OpensAt, &c.ClosesAt, &c.CreatedAt, &c.UpdatedAt, &c.RetentionMonths, &erased)
+	c.IdentitiesErasedAt = erased.Time.UTC()
+	if !erased.Valid {
+		c.IdentitiesErasedAt = time.Time{}
+	}
 	c.Audiences = splitStakeholders(aud)
 	c.OpensAt, c.ClosesAt, c.CreatedAt, c.UpdatedAt = c.OpensAt.UTC(), c.ClosesAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, err
@@ -268,13 +282,16 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, c Consultation) 
 	if err := c.Validate(); err != nil {
 		return Consultation{}, err
 	}
+	if c.RetentionMonths == 0 {
+		c.RetentionMonths = DefaultRetentionMonths
+	}
 	now := s.now()
 	c.Status, c.CreatedAt, c.UpdatedAt = Draft, now, now
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO consultations (title_en, title_fr, summary_en, summary_fr, body_en, body_fr, audiences, partner_en, partner_fr, partner_key, require_email, status, opens_at, closes_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
+		err := tx.QueryRow(ctx, `INSERT INTO consultations (title_en, title_fr, summary_en, summary_fr, body_en, body_fr, audiences, partner_en, partner_fr, partner_key, require_email, status, opens_at, closes_at, created_at, updated_at, retention_months)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING id`,
 			c.TitleEN, c.TitleFR, c.SummaryEN, c.SummaryFR, c.BodyEN, c.BodyFR, joinStakeholders(c.Audiences), c.PartnerEN, c.PartnerFR, c.PartnerKey,
-			c.RequireEmail, c.Status, c.OpensAt, c.ClosesAt, now).Scan(&c.ID)
+			c.RequireEmail, c.Status, c.OpensAt, c.ClosesAt, now, c.RetentionMonths).Scan(&c.ID)
 		if err != nil {
 			return err
 		}
@@ -344,6 +361,9 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, c Consultation, 
 		if err != nil {
 			return err
 		}
+		if c.RetentionMonths == 0 {
+			c.RetentionMonths = old.RetentionMonths
+		}
 		var what []string
 		if !slices.Equal(old.Audiences, c.Audiences) {
 			what = append(what, "audiences")
@@ -354,14 +374,17 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, c Consultation, 
 		if !old.OpensAt.Equal(c.OpensAt) {
 			what = append(what, "opens_at")
 		}
+		if old.RetentionMonths != c.RetentionMonths {
+			what = append(what, "retention_months")
+		}
 		if err := s.noteChange(ctx, tx, actor, c.ID, what, reason); err != nil {
 			return err
 		}
 		now := s.now()
 		_, err = tx.Exec(ctx, `UPDATE consultations SET title_en = $1, title_fr = $2, summary_en = $3, summary_fr = $4, body_en = $5, body_fr = $6, audiences = $7,
-			partner_en = $8, partner_fr = $9, partner_key = $10, require_email = $11, opens_at = $12, closes_at = $13, updated_at = $14 WHERE id = $15`,
+			partner_en = $8, partner_fr = $9, partner_key = $10, require_email = $11, opens_at = $12, closes_at = $13, updated_at = $14, retention_months = $16 WHERE id = $15`,
 			c.TitleEN, c.TitleFR, c.SummaryEN, c.SummaryFR, c.BodyEN, c.BodyFR, joinStakeholders(c.Audiences), c.PartnerEN, c.PartnerFR, c.PartnerKey,
-			c.RequireEmail, c.OpensAt, c.ClosesAt, now, c.ID)
+			c.RequireEmail, c.OpensAt, c.ClosesAt, now, c.ID, c.RetentionMonths)
 		if err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ func (s *Server) consultAdminList(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, http.StatusOK, "consult-admin-list", "consult.admin_list.title", nil, list)
 }
 
-var consultFields = []string{"title_en", "title_fr", "summary_en", "summary_fr", "body_en", "body_fr", "audiences", "opens_at", "closes_at", "partner_en", "partner_fr", "partner_key", "require_email", "reason"}
+var consultFields = []string{"title_en", "title_fr", "summary_en", "summary_fr", "body_en", "body_fr", "audiences", "opens_at", "closes_at", "partner_en", "partner_fr", "partner_key", "require_email", "retention_months", "reason"}
 
 type consultFormData struct {
 	ID           int64
@@ -48,6 +48,7 @@ func consultValues(c consult.Consultation) url.Values {
 		"title_en": {c.TitleEN}, "title_fr": {c.TitleFR}, "summary_en": {c.SummaryEN}, "summary_fr": {c.SummaryFR},
 		"body_en": {c.BodyEN}, "body_fr": {c.BodyFR}, "partner_en": {c.PartnerEN}, "partner_fr": {c.PartnerFR}, "partner_key": {c.PartnerKey},
 		"opens_at": {localInput(c.OpensAt)}, "closes_at": {localInput(c.ClosesAt)},
+		"retention_months": {strconv.Itoa(c.RetentionMonths)},
 	}
 	for _, a := range c.Audiences {
 		v.Add("audiences", string(a))
@@ -62,7 +63,7 @@ func (s *Server) consultNewForm(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireSecretariat(r); err != nil {
 		return err
 	}
-	form := &Form{Values: url.Values{}, Errors: map[string]string{}}
+	form := &Form{Values: url.Values{"retention_months": {strconv.Itoa(consult.DefaultRetentionMonths)}}, Errors: map[string]string{}}
 	return s.render(w, r, http.StatusOK, "consult-admin-form", "consult.admin_new.title", form, consultFormData{Stakeholders: consult.Stakeholders})
 }
 
@@ -83,6 +84,13 @@ func consultFromForm(r *http.Request, form *Form) consult.Consultation {
 	}
 	if c.ClosesAt, ok = parseLocal(p.Get("closes_at")); !ok {
 		form.Errors["closes_at"] = "consult.error.date"
+	}
+	if m := strings.TrimSpace(p.Get("retention_months")); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 1 {
+			form.Errors["retention_months"] = "consult.error.retention"
+		}
+		c.RetentionMonths = n
 	}
 	return c
 }

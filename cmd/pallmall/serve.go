@@ -182,6 +182,7 @@ func (a *App) Serve(ctx context.Context) error {
 		go func() { errc <- a.metricsS.Serve(a.metricsL) }()
 	}
 	go a.sweepSessions(ctx)
+	go a.sweepRetention(ctx)
 	a.startLedgerWorker(ctx)
 	defer a.startDeliberationRunner(ctx)()
 	defer a.startExportJobs(ctx)()
