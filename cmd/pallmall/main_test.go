@@ -288,3 +288,14 @@ func TestKeysRotate(t *testing.T) {
 		t.Error("the SQLite files contain the account's email or name in clear")
 	}
 }
+
+func TestConsultRetentionCommand(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := runCmd(t, "consult", "retention", "--data", dir); err == nil || !strings.Contains(err.Error(), "--now") {
+		t.Errorf("consult retention without --now = %v, want a usage error naming --now", err)
+	}
+	out, _, err := runCmd(t, "consult", "retention", "--now", "--data", dir)
+	if err != nil || !strings.Contains(out, "Erased the identities of 0 responses in 0 consultations") {
+		t.Errorf("consult retention --now = %q, %v; want nothing erased", out, err)
+	}
+}
