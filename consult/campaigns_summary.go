@@ -61,7 +61,7 @@ func publishedCampaigns(ctx context.Context, q store.Querier, consultationID int
 			count[m.digest]++
 			covered[answerKey{m.response, m.question}] = true
 		}
-		p := PublishedCampaign{QuestionID: ms[0].question, Signatures: cell(len(ms))}
+		p := PublishedCampaign{QuestionID: ms[0].question, Signatures: signatures(len(ms))}
 		var best *member
 		for i := range ms {
 			m := &ms[i]
@@ -86,4 +86,13 @@ func publishedCampaigns(ctx context.Context, q store.Querier, consultationID int
 		return cmp.Compare(b.Signatures.N, a.Signatures.N)
 	})
 	return out, covered, nil
+}
+
+// signatures is a campaign's count as published: suppressed, like every
+// count of the summary, from 1 to SmallCell-1.
+func signatures(n int) Cell {
+	if n > 0 && n < SmallCell {
+		return Cell{Suppressed: true}
+	}
+	return Cell{N: n}
 }
