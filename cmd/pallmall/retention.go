@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"time"
@@ -35,7 +33,7 @@ func runConsultRetention(ctx context.Context, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	e, err := runRetention(ctx, db, &consult.Service{DB: db, Keys: keys}, newOwner())
+	e, err := runRetention(ctx, db, &consult.Service{DB: db, Keys: keys}, store.NewLeaseOwner())
 	if err != nil {
 		return err
 	}
@@ -50,19 +48,12 @@ const retentionLease = 10 * time.Minute
 // instances (or an instance and cron) only one erases at a time. Holding
 // no lease is not an error: another instance is doing the work.
 func runRetention(ctx context.Context, db *store.DB, svc *consult.Service, owner string) (consult.Erasure, error) {
-	ok, err := db.TakeLease(ctx, consult.RetentionLease, owner, time.Now(), retentionLease)
+	ok, err := db.TryLease(ctx, consult.RetentionLease, owner, retentionLease)
 	if err != nil || !ok {
 		return consult.Erasure{}, err
 	}
 	defer db.ReleaseLease(context.WithoutCancel(ctx), consult.RetentionLease, owner)
 	return svc.EraseExpiredIdentities(ctx)
-}
-
-// newOwner names this process in task leases.
-func newOwner() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // retentionEvery is how often serve runs the retention job.
@@ -72,7 +63,7 @@ const retentionEvery = time.Hour
 // until ctx ends.
 func (a *App) sweepRetention(ctx context.Context) {
 	svc := &consult.Service{DB: a.db, Keys: a.auth.Keys}
-	owner := newOwner()
+	owner := store.NewLeaseOwner()
 	t := time.NewTicker(retentionEvery)
 	defer t.Stop()
 	for {
