@@ -36,12 +36,15 @@ const (
 // Clean returns data with its metadata removed, and its type. Images are
 // decoded and encoded again, which drops EXIF, GPS and every other chunk
 // but the pixels. Word and OpenDocument files get empty document
-// properties and lose the author names of comments and tracked changes.
-// PDF files have the values of their document information dictionary
-// (author, creator, producer, title, dates...) and any uncompressed XMP
-// packet overwritten in place with spaces, which keeps every byte offset
-// and so the file valid; metadata inside compressed object streams is not
-// reached. Anything else is refused with a message key.
+// properties and lose the author names and dates of comments and tracked
+// changes.
+// PDF files are written again with only the objects their pages need,
+// without the document information dictionary (author, creator,
+// producer, title, dates...), XMP metadata streams or the file
+// identifier, compressed object streams included (see pdf.go); a PDF
+// that cannot be read that way (encrypted, or using a compression other
+// than Flate for its object streams) is refused rather than kept with its
+// metadata. Anything else is refused with a message key.
 func Clean(data []byte) ([]byte, string, string) {
 	switch {
 	case len(data) > MaxFileSize:
@@ -49,7 +52,11 @@ func Clean(data []byte) ([]byte, string, string) {
 	case len(data) == 0:
 		return nil, "", "consult.error.file_empty"
 	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return cleanPDF(data), TypePDF, ""
+		out, err := cleanPDF(data)
+		if err != nil {
+			return nil, "", "consult.error.file_pdf"
+		}
+		return out, TypePDF, ""
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
 		img, err := png.Decode(bytes.NewReader(data))
 		if err != nil {
@@ -81,48 +88,8 @@ func Clean(data []byte) ([]byte, string, string) {
 }
 
 var (
-	pdfInfoValue = regexp.MustCompile(`/(Author|Creator|Producer|Title|Subject|Keywords|CreationDate|ModDate|Company|Manager)\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>)`)
-	xmpPacket    = regexp.MustCompile(`(?s)<x:xmpmeta.*?</x:xmpmeta>`)
-)
-
-func blank(b []byte) {
-	for i := range b {
-		if b[i] != '\n' && b[i] != '\r' {
-			b[i] = ' '
-		}
-	}
-}
-
-func cleanPDF(data []byte) []byte {
-	out := bytes.Clone(data)
-	for _, m := range pdfInfoValue.FindAllSubmatchIndex(out, -1) {
-		start, end := m[4]+1, m[5]-1 // inside the delimiters
-		if start < end {
-			if out[m[4]] == '<' {
-				for i := start; i < end; i++ {
-					if out[i] != ' ' && out[i] != '\n' && out[i] != '\r' {
-						out[i] = '0'
-					}
-				}
-			} else {
-				blank(out[start:end])
-			}
-		}
-	}
-	for _, m := range xmpPacket.FindAllIndex(out, -1) {
-		// Keep the packet's outer tags so readers still parse it.
-		inner := out[m[0]:m[1]]
-		open := bytes.IndexByte(inner, '>') + 1
-		close := bytes.LastIndex(inner, []byte("</x:xmpmeta>"))
-		if open > 0 && close > open {
-			blank(inner[open:close])
-		}
-	}
-	return out
-}
-
-var (
 	ooxmlAuthor = regexp.MustCompile(`\b(w:author|w:initials)="[^"]*"`)
+	ooxmlDate   = regexp.MustCompile(`\sw:date="[^"]*"`)
 	odfCreator  = regexp.MustCompile(`(?s)<dc:creator>.*?</dc:creator>|<dc:date>.*?</dc:date>`)
 )
 
@@ -176,6 +143,7 @@ func cleanZip(data []byte) ([]byte, string, error) {
 			b = []byte(emptyODFMeta)
 		case typ == TypeDOCX && strings.HasPrefix(f.Name, "word/") && path.Ext(f.Name) == ".xml":
 			b = ooxmlAuthor.ReplaceAll(b, []byte(`$1=""`))
+			b = ooxmlDate.ReplaceAll(b, nil) // optional; an empty one would be invalid
 		case typ == TypeODT && path.Ext(f.Name) == ".xml":
 			b = odfCreator.ReplaceAll(b, nil)
 		}
