@@ -78,13 +78,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientKey string)
 		CheckPassword(dummyHash, password)
 	}
 	if !ok {
-		failed++
-		var until any
-		if failed >= maxFailedLogins {
-			backoff := time.Minute << min(failed-maxFailedLogins, 6)
-			until = now.Add(backoff)
-		}
-		if _, err := s.DB.Exec(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`, failed, until, u.ID); err != nil {
+		if err := s.recordFailure(ctx, u.ID, now); err != nil {
 			return SignInResult{}, fmt.Errorf("sign in: %w", err)
 		}
 		return SignInResult{}, pallmall.ErrUnauthenticated
@@ -98,8 +92,13 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientKey string)
 	}
 	token := NewToken()
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, u.ID); err != nil {
-			return err
+		// The count of failures restarts only once sign-in is complete,
+		// so that a known password does not reset it between guesses at
+		// the second factor.
+		if next == NextDone {
+			if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, u.ID); err != nil {
+				return err
+			}
 		}
 		if err := s.insertSession(ctx, tx, token, u.ID, next == NextDone, now); err != nil {
 			return err
@@ -113,6 +112,23 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientKey string)
 		return SignInResult{}, fmt.Errorf("sign in: %w", err)
 	}
 	return SignInResult{Token: token, User: u, Next: next}, nil
+}
+
+// recordFailure counts a wrong password or code against an account and
+// locks it, with a doubling back-off, from the maxFailedLogins-th failure.
+// The count lives in the database and is incremented there, so it holds
+// however many instances share the database and however they race.
+func (s *Service) recordFailure(ctx context.Context, userID int64, now time.Time) error {
+	var failed int
+	if err := s.DB.Writer().QueryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins`, userID).Scan(&failed); err != nil {
+		return err
+	}
+	if failed < maxFailedLogins {
+		return nil
+	}
+	until := now.Add(time.Minute << min(failed-maxFailedLogins, 6))
+	_, err := s.DB.Exec(ctx, `UPDATE users SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until < $1)`, until, userID)
+	return err
 }
 
 func (s *Service) insertSession(ctx context.Context, q store.Querier, token string, userID int64, mfaOK bool, now time.Time) error {
@@ -138,8 +154,12 @@ func (s *Service) SecondFactor(ctx context.Context, token, secret, code, clientK
 	}
 	var stored string
 	var last int64
-	if err := s.DB.QueryRow(ctx, `SELECT totp_secret, totp_last_step FROM users WHERE id = $1`, sess.UserID).Scan(&stored, &last); err != nil {
+	var locked *time.Time
+	if err := s.DB.QueryRow(ctx, `SELECT totp_secret, totp_last_step, locked_until FROM users WHERE id = $1`, sess.UserID).Scan(&stored, &last, &locked); err != nil {
 		return "", err
+	}
+	if locked != nil && locked.After(s.now()) {
+		return "", pallmall.ErrRateLimited
 	}
 	setup := stored == ""
 	if setup {
@@ -157,6 +177,9 @@ func (s *Service) SecondFactor(ctx context.Context, token, secret, code, clientK
 		}
 	}
 	if !ok && !recovery {
+		if err := s.recordFailure(ctx, sess.UserID, s.now()); err != nil {
+			return "", fmt.Errorf("second factor: %w", err)
+		}
 		var v pallmall.ValidationError
 		v.Add("code", "error.totp_wrong")
 		return "", &v
@@ -171,6 +194,9 @@ func (s *Service) SecondFactor(ctx context.Context, token, secret, code, clientK
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, HashToken(token)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, sess.UserID); err != nil {
 			return err
 		}
 		if err := s.insertSession(ctx, tx, newToken, sess.UserID, true, s.now()); err != nil {

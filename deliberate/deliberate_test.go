@@ -6,6 +6,8 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -372,4 +374,64 @@ func TestRunnerAnalysesAfterVotes(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// TestRunnersOnTwoInstancesAnalyseOnce runs two runners on one database, as
+// two instances would, and checks that each change is analysed once.
+func TestRunnersOnTwoInstancesAnalyseOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		svc := &deliberate.Service{DB: db}
+		d, sts := open(t, svc, deliberate.PreModeration, false, 2)
+		_, tok, _ := svc.Join(ctx, d.ID, "")
+		svc.Vote(ctx, d.ID, tok, sts[0].ID, deliberate.Agree)
+		svc.Vote(ctx, d.ID, tok, sts[1].ID, deliberate.Pass)
+		var logs [2]*lockedBuffer
+		var done [2]chan struct{}
+		for i := range 2 {
+			logs[i] = &lockedBuffer{}
+			done[i] = make(chan struct{})
+			r := &deliberate.Runner{Service: svc, Logger: slog.New(slog.NewTextHandler(logs[i], nil)), Owner: fmt.Sprint("instance-", i),
+				Poll: 5 * time.Millisecond, Quiet: time.Millisecond, MaxWait: 10 * time.Millisecond}
+			go func() { r.Run(ctx); close(done[i]) }()
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			a, err := svc.Latest(ctx, auth.Actor{}, d.ID)
+			if err == nil && a.Votes == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("runners did not analyse the 2 votes within 5s: %+v, %v", a.Votes, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		// Give the other runner many polls in which to analyse again.
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+		<-done[0]
+		<-done[1]
+		n := strings.Count(logs[0].String(), "deliberation analysed") + strings.Count(logs[1].String(), "deliberation analysed")
+		if n != 1 {
+			t.Errorf("two runners analysed the deliberation %d times, want 1\n%s\n%s", n, logs[0], logs[1])
+		}
+	})
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

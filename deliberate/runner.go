@@ -3,7 +3,9 @@ package deliberate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,7 +31,18 @@ type Runner struct {
 	// Parallel bounds how many analyses run at once; default 1, since an
 	// analysis already uses every core.
 	Parallel int
+	// Owner names this instance in leases; empty means a random name.
+	// Instances sharing a database analyse each deliberation on one of
+	// them at a time: the one that takes the deliberation's lease (see
+	// store.TakeLease); the others skip it.
+	Owner string
+	// Lease is how long a claim on a deliberation lasts without renewal;
+	// default 15s. The runner renews it while the analysis runs.
+	Lease time.Duration
 }
+
+// leaseName is the lease under which one instance analyses deliberation id.
+func leaseName(id int64) string { return "deliberation-analysis:" + strconv.FormatInt(id, 10) }
 
 type pending struct {
 	changes         int64
@@ -55,6 +68,13 @@ func (r *Runner) Run(ctx context.Context) {
 	logger := r.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	owner, lease := r.Owner, r.Lease
+	if owner == "" {
+		owner = store.NewLeaseOwner()
+	}
+	if lease <= 0 {
+		lease = 15 * time.Second
 	}
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
@@ -101,8 +121,23 @@ func (r *Runner) Run(ctx context.Context) {
 					return
 				}
 				defer func() { <-sem }()
-				a, err := r.Service.Analyse(ctx, id)
+				held, err := r.claim(ctx, id, owner, lease)
+				if err != nil || !held {
+					if err != nil && ctx.Err() == nil {
+						logger.Warn("deliberation analysis: lease", "deliberation", id, "error", err.Error())
+					}
+					return
+				}
+				defer r.release(id, owner)
+				actx, stop := context.WithCancel(ctx)
+				renewed := r.renew(actx, stop, id, owner, lease)
+				a, err := r.Service.Analyse(actx, id)
+				stop()
+				<-renewed
 				if err != nil {
+					if ctx.Err() == nil && errors.Is(err, context.Canceled) {
+						return // another instance took the lease over
+					}
 					if ctx.Err() == nil {
 						logger.Warn("deliberation analysis failed", "deliberation", id, "error", err.Error())
 						mu.Lock()
@@ -128,6 +163,55 @@ func (r *Runner) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// claim takes the lease on deliberation id and reports whether this
+// instance should analyse it: it holds the lease and the deliberation is
+// still stale (another instance may have analysed it since the poll).
+func (r *Runner) claim(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
+	held, err := r.Service.DB.TakeLease(ctx, leaseName(id), owner, time.Now(), lease)
+	if err != nil || !held {
+		return false, err
+	}
+	var n int
+	err = r.Service.DB.Writer().QueryRow(ctx, `SELECT count(*) FROM deliberations d
+		LEFT JOIN deliberation_analyses a ON a.deliberation_id = d.id
+		WHERE d.id = $1 AND (a.changes IS NULL OR a.changes < d.changes)`, id).Scan(&n)
+	if err != nil || n == 0 {
+		r.release(id, owner)
+		return false, err
+	}
+	return true, nil
+}
+
+// renew keeps the lease on deliberation id while ctx lasts, and cancels
+// the analysis (through stop) if another instance took it over. The
+// returned channel is closed when it has stopped.
+func (r *Runner) renew(ctx context.Context, stop context.CancelFunc, id int64, owner string, lease time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if held, err := r.Service.DB.TakeLease(ctx, leaseName(id), owner, time.Now(), lease); err == nil && !held {
+				stop()
+				return
+			}
+		}
+	}()
+	return done
+}
+
+func (r *Runner) release(id int64, owner string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.Service.DB.ReleaseLease(ctx, leaseName(id), owner)
 }
 
 // stale returns the change counts of deliberations whose stored analysis
