@@ -34,7 +34,7 @@ type Runner struct {
 	// Owner names this instance in leases; empty means a random name.
 	// Instances sharing a database analyse each deliberation on one of
 	// them at a time: the one that takes the deliberation's lease (see
-	// store.TakeLease); the others skip it.
+	// store.TryLease); the others skip it.
 	Owner string
 	// Lease is how long a claim on a deliberation lasts without renewal;
 	// default 15s. The runner renews it while the analysis runs.
@@ -169,7 +169,7 @@ func (r *Runner) Run(ctx context.Context) {
 // instance should analyse it: it holds the lease and the deliberation is
 // still stale (another instance may have analysed it since the poll).
 func (r *Runner) claim(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
-	held, err := r.Service.DB.TakeLease(ctx, leaseName(id), owner, time.Now(), lease)
+	held, err := r.Service.DB.TryLease(ctx, leaseName(id), owner, lease)
 	if err != nil || !held {
 		return false, err
 	}
@@ -199,7 +199,7 @@ func (r *Runner) renew(ctx context.Context, stop context.CancelFunc, id int64, o
 				return
 			case <-t.C:
 			}
-			if held, err := r.Service.DB.TakeLease(ctx, leaseName(id), owner, time.Now(), lease); err == nil && !held {
+			if held, err := r.Service.DB.TryLease(ctx, leaseName(id), owner, lease); err == nil && !held {
 				stop()
 				return
 			}

@@ -1,6 +1,16 @@
 -- +goose Up
 -- Running more than one server against one database (docs/scaling.md).
 
+-- leases: named claims with an expiry, so that only one instance at a time
+-- does a piece of background work (analysing a deliberation, for example).
+-- The holder renews its lease; if it dies, the lease expires and another
+-- instance takes over. Times are unix milliseconds.
+CREATE TABLE leases (
+    name        TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
+);
+
 -- export_jobs: consultation exports run in the background by whichever
 -- instance claims them. The file is written under the data directory's
 -- jobs/ folder (shared storage when there are several instances). id is
@@ -26,3 +36,4 @@ CREATE INDEX export_jobs_created ON export_jobs (created_at);
 
 -- +goose Down
 DROP TABLE export_jobs;
+DROP TABLE leases;
