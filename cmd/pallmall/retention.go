@@ -48,7 +48,7 @@ const retentionLease = 10 * time.Minute
 // instances (or an instance and cron) only one erases at a time. Holding
 // no lease is not an error: another instance is doing the work.
 func runRetention(ctx context.Context, db *store.DB, svc *consult.Service, owner string) (consult.Erasure, error) {
-	ok, err := db.TakeLease(ctx, consult.RetentionLease, owner, time.Now(), retentionLease)
+	ok, err := db.TryLease(ctx, consult.RetentionLease, owner, retentionLease)
 	if err != nil || !ok {
 		return consult.Erasure{}, err
 	}
