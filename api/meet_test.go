@@ -29,7 +29,7 @@ func TestMeetingsAPI(t *testing.T) {
 		tokA, _ := svc.CreateAPIToken(ctx, auth.System, delA.ID, "t")
 		tokB, _ := svc.CreateAPIToken(ctx, auth.System, delB.ID, "t")
 
-		ms := &meet.Service{DB: db, Directory: svc}
+		ms := &meet.Service{DB: db, Directory: svc, Keys: svc.Keys}
 		start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
 		mk := func(title string, vis meet.Visibility) meet.Meeting {
 			m, err := ms.CreateMeeting(ctx, sec.Actor(), meet.Meeting{TitleEN: title, TitleFR: title, Kind: meet.Workshop, Format: meet.Online, TimeZone: "Europe/Paris",

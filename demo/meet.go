@@ -15,7 +15,7 @@ import (
 // paper endorsements loadDeclare records), and an intermediary meeting a
 // few weeks ahead, open for registration. It runs after loadDeclare.
 func loadMeetings(ctx context.Context, c Config, orgs map[string]int64) error {
-	svc := &meet.Service{DB: c.DB, Directory: c.Auth, PublicURL: c.PublicURL}
+	svc := &meet.Service{DB: c.DB, Directory: c.Auth, PublicURL: c.PublicURL, Keys: c.Auth.Keys}
 	frameworks := &declare.Service{DB: c.DB}
 	sys := auth.System
 	at := func(zone string, y int, mo time.Month, d, h, mi int) time.Time {

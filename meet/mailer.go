@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/vault"
 )
 
 // Mailer delivers one email.
@@ -87,13 +88,15 @@ func FormatEmail(from string, m Message) ([]byte, error) {
 // mailer, marking each sent or recording the error. It gives up on a
 // message after five attempts. It returns how many it sent; a failure to
 // send one does not stop the others. Run one sender at a time: two at once
-// could both send a message.
-func DeliverOutbox(ctx context.Context, db *store.DB, mailer Mailer, limit int) (sent int, err error) {
+// could both send a message. keys opens the sealed recipients and bodies:
+// the same keys the platform sealed them with.
+func DeliverOutbox(ctx context.Context, db *store.DB, keys *vault.Keyring, mailer Mailer, limit int) (sent int, err error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	rows, err := db.Query(ctx, `SELECT `+messageColumns+` FROM meeting_outbox WHERE sent_at IS NULL AND attempts < 5 ORDER BY id LIMIT $1`, limit)
 	msgs, err := store.ScanAll(rows, err, scanMessageRows)
+	msgs, err = openMessages(keys, msgs, err)
 	if err != nil {
 		return 0, err
 	}

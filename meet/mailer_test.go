@@ -11,13 +11,17 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
+	"github.com/pallmall/pallmall/vault"
 )
 
 // smtpServer is a minimal SMTP server that accepts every message and keeps
@@ -113,7 +117,7 @@ func TestDeliverOutboxOverSMTP(t *testing.T) {
 			}
 		}
 		// A failing server leaves the messages waiting, with the error.
-		if n, err := meet.DeliverOutbox(ctx, db, failingMailer{}, 10); n != 0 || err != nil {
+		if n, err := meet.DeliverOutbox(ctx, db, f.svc.Keys, failingMailer{}, 10); n != 0 || err != nil {
 			t.Fatalf("DeliverOutbox(failing) = %d, %v; want 0, nil", n, err)
 		}
 		msgs, _ := f.svc.Outbox(ctx, f.secretariat, 0, 10)
@@ -122,11 +126,11 @@ func TestDeliverOutboxOverSMTP(t *testing.T) {
 		}
 
 		srv := startSMTP(t)
-		n, err := meet.DeliverOutbox(ctx, db, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10)
+		n, err := meet.DeliverOutbox(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10)
 		if err != nil || n != 2 {
 			t.Fatalf("DeliverOutbox = %d, %v; want 2, nil", n, err)
 		}
-		if n, _ := meet.DeliverOutbox(ctx, db, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10); n != 0 {
+		if n, _ := meet.DeliverOutbox(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10); n != 0 {
 			t.Errorf("DeliverOutbox again sent %d, want 0", n)
 		}
 		srv.mu.Lock()
@@ -191,4 +195,77 @@ func TestParticipantsCSV(t *testing.T) {
 	if err := meet.WriteParticipantsXLSX(&x, regs, func(int64) string { return "Ruritania" }); err != nil || !bytes.HasPrefix(x.Bytes(), []byte("PK")) {
 		t.Errorf("WriteParticipantsXLSX = %d bytes, %v; want a zip file", x.Len(), err)
 	}
+}
+
+func TestOutboxIsSealedAtRest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		dir := f.keysDir
+		_, _, err := f.auth.CreateUser(ctx, auth.System, auth.NewUser{Email: "marker.delegate@example.net", Name: "Marker Delegate", Role: auth.Delegate, OrganisationID: f.orgs[2].ID}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := f.create(t, f.meeting())
+		if err := f.svc.Invite(ctx, f.secretariat, m.ID, f.orgs[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		// An email written before the outbox was sealed, in clear.
+		if _, err := db.Exec(ctx, `INSERT INTO meeting_outbox (created_at, meeting_id, event, to_address, to_name, subject, body) VALUES ($1, $2, 'invited', 'legacy.clear@example.net', 'Legacy Clear', 'Old', 'Dear Legacy Clear')`,
+			store.Now(), m.ID); err != nil {
+			t.Fatal(err)
+		}
+		dump := storetest.Dump(t, db)
+		for _, clear := range []string{"marker.delegate@example.net", "Marker Delegate"} {
+			if strings.Contains(dump, clear) {
+				t.Errorf("the database holds %q in clear", clear)
+			}
+		}
+		// The secretariat's outbox and the sender open them.
+		msgs, err := f.svc.Outbox(ctx, f.secretariat, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range msgs {
+			got = append(got, m.ToAddress)
+			if m.ToAddress == "marker.delegate@example.net" && !strings.Contains(m.Body, "Dear Marker Delegate") {
+				t.Errorf("opened body = %q, want the greeting", m.Body)
+			}
+		}
+		if !slices.Contains(got, "marker.delegate@example.net") || !slices.Contains(got, "legacy.clear@example.net") {
+			t.Errorf("Outbox recipients = %v, want the sealed and the legacy one opened", got)
+		}
+
+		// keys rotate: a new key re-seals every message, the legacy one too.
+		if _, err := vault.AddKey(dir); err != nil {
+			t.Fatal(err)
+		}
+		rotated, err := vault.LoadOrCreate(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := meet.ResealOutbox(ctx, db, rotated)
+		if err != nil || n != len(msgs) {
+			t.Fatalf("ResealOutbox = %d, %v; want %d", n, err, len(msgs))
+		}
+		if n, err := meet.ResealOutbox(ctx, db, rotated); err != nil || n != 0 {
+			t.Errorf("ResealOutbox again = %d, %v; want 0", n, err)
+		}
+		dump = storetest.Dump(t, db)
+		for _, clear := range []string{"marker.delegate@example.net", "Marker Delegate", "legacy.clear@example.net", "Legacy Clear"} {
+			if strings.Contains(dump, clear) {
+				t.Errorf("after rotation the database holds %q in clear", clear)
+			}
+		}
+		srv := startSMTP(t)
+		if n, err := meet.DeliverOutbox(ctx, db, rotated, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10); err != nil || n != len(msgs) {
+			t.Fatalf("DeliverOutbox after rotation = %d, %v; want %d", n, err, len(msgs))
+		}
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		if !slices.Contains(srv.rcpt, "<marker.delegate@example.net>") || !slices.Contains(srv.rcpt, "<legacy.clear@example.net>") {
+			t.Errorf("the sender delivered to %v, want both recipients", srv.rcpt)
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
+	"github.com/pallmall/pallmall/vault"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 type fixture struct {
 	svc         *meet.Service
 	auth        *auth.Service
+	keysDir     string // the identity keys' folder, for rotation
 	now         time.Time
 	orgs        [3]auth.Organisation
 	delegates   [3]auth.Actor
@@ -32,8 +34,13 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{auth: &auth.Service{DB: db}, now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	f.svc = &meet.Service{DB: db, Directory: f.auth, PublicURL: "https://pallmall.example", Now: func() time.Time { return f.now }}
+	f := &fixture{keysDir: t.TempDir(), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	keys, err := vault.LoadOrCreate(f.keysDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.auth = &auth.Service{DB: db, Keys: keys}
+	f.svc = &meet.Service{DB: db, Directory: f.auth, PublicURL: "https://pallmall.example", Keys: f.auth.Keys, Now: func() time.Time { return f.now }}
 	names := [][2]string{{"Ruritania", "Ruritanie"}, {"Open Rights Lab", "Labo des droits ouverts"}, {"Borduria", "Bordurie"}}
 	for i, n := range names {
 		o, err := f.auth.CreateOrganisation(ctx, auth.System, auth.Organisation{NameEN: n[0], NameFR: n[1], Kind: auth.CivilSociety})

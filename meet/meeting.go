@@ -20,6 +20,7 @@ import (
 	"github.com/pallmall/pallmall/audit"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/vault"
 )
 
 // Kind is the type of a meeting.
@@ -194,6 +195,10 @@ type Service struct {
 	Directory Directory
 	// PublicURL is where the platform is reached; email links start with it.
 	PublicURL string
+	// Keys seals the email outbox's recipients and bodies (see package
+	// vault); the sender must use the same keys. Nil means a random
+	// in-memory keyring, for tests.
+	Keys *vault.Keyring
 	// Now returns the current time; nil means store.Now. Tests move it.
 	Now func() time.Time
 }

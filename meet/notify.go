@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/vault"
 )
 
 // Event names what an email announces.
@@ -144,10 +146,11 @@ func (s *Service) notifyOrg(ctx context.Context, tx *store.Tx, m Meeting, orgID 
 		to = append(to, recipient{u.Email, u.Name})
 	}
 	now := s.now()
+	k := s.keys()
 	for _, r := range to {
 		subject, body := s.compose(m, ev, reg, r.name)
 		if _, err := tx.Exec(ctx, `INSERT INTO meeting_outbox (created_at, meeting_id, event, to_address, to_name, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			now, m.ID, ev, r.email, r.name, subject, body); err != nil {
+			now, m.ID, ev, k.Seal(sealAddress, r.email), k.Seal(sealName, r.name), subject, k.Seal(sealBody, body)); err != nil {
 			return err
 		}
 	}
@@ -177,6 +180,83 @@ func (s *Service) notifyInvited(ctx context.Context, tx *store.Tx, m Meeting, ev
 
 const messageColumns = `id, created_at, meeting_id, event, to_address, to_name, subject, body, sent_at, attempts, last_error`
 
+// Contexts for sealing the outbox's fields: the recipient's address and
+// name, and the body, which greets them by name.
+const (
+	sealAddress = "meeting_outbox.to_address"
+	sealName    = "meeting_outbox.to_name"
+	sealBody    = "meeting_outbox.body"
+)
+
+var ephemeralKeys = sync.OnceValue(vault.Ephemeral)
+
+func (s *Service) keys() *vault.Keyring {
+	if s.Keys != nil {
+		return s.Keys
+	}
+	return ephemeralKeys()
+}
+
+// openMessage opens m's sealed fields in place. Messages written before
+// the outbox was sealed are in clear until `pallmall keys rotate` seals
+// them, and are returned as they are.
+func openMessage(k *vault.Keyring, m *Message) error {
+	for _, f := range []struct {
+		ctx string
+		p   *string
+	}{{sealAddress, &m.ToAddress}, {sealName, &m.ToName}, {sealBody, &m.Body}} {
+		if !vault.IsSealed(*f.p) {
+			continue
+		}
+		v, err := k.Open(f.ctx, *f.p)
+		if err != nil {
+			return fmt.Errorf("open outbox message %d: %w", m.ID, err)
+		}
+		*f.p = v
+	}
+	return nil
+}
+
+// openMessages opens every message's sealed fields.
+func openMessages(k *vault.Keyring, msgs []Message, err error) ([]Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		if err := openMessage(k, &msgs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return msgs, nil
+}
+
+// ResealOutbox seals, with keys' current key, every outbox message
+// sealed with an older key or stored in clear, and returns how many it
+// changed. `pallmall keys rotate` runs it.
+func ResealOutbox(ctx context.Context, db *store.DB, keys *vault.Keyring) (int, error) {
+	rows, err := db.Query(ctx, `SELECT `+messageColumns+` FROM meeting_outbox ORDER BY id`)
+	msgs, err := store.ScanAll(rows, err, scanMessageRows)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range msgs {
+		if keys.Current(m.ToAddress) && keys.Current(m.ToName) && keys.Current(m.Body) && vault.IsSealed(m.ToAddress) {
+			continue
+		}
+		old := m.ToAddress
+		if err := openMessage(keys, &m); err != nil {
+			return n, err
+		}
+		if _, err := db.Exec(ctx, `UPDATE meeting_outbox SET to_address = $1, to_name = $2, body = $3 WHERE id = $4 AND to_address = $5`,
+			keys.Seal(sealAddress, m.ToAddress), keys.Seal(sealName, m.ToName), keys.Seal(sealBody, m.Body), m.ID, old); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 func scanMessageRows(r *sql.Rows) (Message, error) { return scanMessage(r) }
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
@@ -200,7 +280,8 @@ func (s *Service) Outbox(ctx context.Context, actor auth.Actor, before int64, li
 		limit = 100
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+messageColumns+` FROM meeting_outbox WHERE ($1 = 0 OR id < $1) ORDER BY id DESC LIMIT $2`, before, limit)
-	return store.ScanAll(rows, err, scanMessageRows)
+	msgs, err := store.ScanAll(rows, err, scanMessageRows)
+	return openMessages(s.keys(), msgs, err)
 }
 
 // OutboxMessage returns one email. Returns ErrForbidden and ErrNotFound.
@@ -208,5 +289,9 @@ func (s *Service) OutboxMessage(ctx context.Context, actor auth.Actor, id int64)
 	if !actor.Is(auth.Secretariat) {
 		return Message{}, pallmall.ErrForbidden
 	}
-	return scanMessage(s.DB.QueryRow(ctx, `SELECT `+messageColumns+` FROM meeting_outbox WHERE id = $1`, id))
+	m, err := scanMessage(s.DB.QueryRow(ctx, `SELECT `+messageColumns+` FROM meeting_outbox WHERE id = $1`, id))
+	if err != nil {
+		return Message{}, err
+	}
+	return m, openMessage(s.keys(), &m)
 }

@@ -216,6 +216,11 @@ func (k *Keyring) Current(sealed string) bool {
 	return sealed == "" || strings.HasPrefix(sealed, prefix+k.current+".")
 }
 
+// IsSealed reports whether v has the form of a sealed value (not whether
+// any key opens it), so that a column being moved to sealed storage can
+// tell values written before the move.
+func IsSealed(v string) bool { return strings.HasPrefix(v, prefix) }
+
 // Index returns the blind index of a normalised value for a context: equal
 // inputs give equal indexes, and nothing about the value can be learnt
 // from it without the index key.

@@ -15,7 +15,7 @@ import (
 
 // meetService returns the meetings service, built from the server's fields.
 func (s *Server) meetService() *meet.Service {
-	return &meet.Service{DB: s.DB, Directory: s.Auth, PublicURL: s.PublicURL}
+	return &meet.Service{DB: s.DB, Directory: s.Auth, PublicURL: s.PublicURL, Keys: s.Auth.Keys}
 }
 
 // meetView is a meeting with what its pages show about it.

@@ -396,7 +396,7 @@ func injectPayloads(t *testing.T, a *App) int64 {
 		t.Fatalf("consultation with a payload: %v", err)
 	}
 	start := now.Add(20 * 24 * time.Hour).Truncate(time.Hour)
-	m, err := (&meet.Service{DB: a.db, Directory: a.auth}).CreateMeeting(ctx, auth.System, meet.Meeting{TitleEN: "Meeting " + payload, TitleFR: "Réunion " + payload,
+	m, err := (&meet.Service{DB: a.db, Directory: a.auth, Keys: a.auth.Keys}).CreateMeeting(ctx, auth.System, meet.Meeting{TitleEN: "Meeting " + payload, TitleFR: "Réunion " + payload,
 		DescriptionEN: payload, DescriptionFR: payload, Kind: meet.Workshop, Format: meet.Online, TimeZone: "Europe/Paris",
 		StartsAt: start, EndsAt: start.Add(2 * time.Hour), RegistrationDeadline: start.Add(-24 * time.Hour), Capacity: 10, DelegationLimit: 2, Visibility: meet.Public})
 	if err != nil {
@@ -420,7 +420,7 @@ func journeys(t *testing.T, a *App, meetingID int64) string {
 		t.Fatalf("start a response: %v", err)
 	}
 	// A delegate's organisation invited to an upcoming meeting.
-	ms := &meet.Service{DB: a.db, Directory: a.auth}
+	ms := &meet.Service{DB: a.db, Directory: a.auth, Keys: a.auth.Keys}
 	for _, name := range []string{"France", "Digital Defenders Network (fictional)", "United Kingdom"} {
 		o, err := a.auth.OrganisationByName(ctx, name)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/vault"
 )
 
@@ -38,6 +39,10 @@ func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("re-seal accounts with key %s: %w", id, err)
 	}
-	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n)
+	mails, err := meet.ResealOutbox(ctx, db, keys)
+	if err != nil {
+		return fmt.Errorf("re-seal the meetings' email outbox with key %s: %w", id, err)
+	}
+	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts and %d outbox emails.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n, mails)
 	return nil
 }

@@ -34,9 +34,13 @@ func runMeetingsSendMail(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	defer db.Close()
+	keys, err := d.keys()
+	if err != nil {
+		return err
+	}
 	mailer := meet.SMTPMailer{Addr: *addr, From: *from, Username: *user, Password: *pass}
 	for {
-		n, err := meet.DeliverOutbox(ctx, db, mailer, *limit)
+		n, err := meet.DeliverOutbox(ctx, db, keys, mailer, *limit)
 		if err != nil {
 			return err
 		}
