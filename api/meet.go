@@ -11,7 +11,9 @@ import (
 	"github.com/pallmall/pallmall/meet"
 )
 
-func (s *Server) meetings() *meet.Service { return &meet.Service{DB: s.DB, Directory: s.Auth, Keys: s.Auth.Keys} }
+func (s *Server) meetings() *meet.Service {
+	return &meet.Service{DB: s.DB, Directory: s.Auth, Keys: s.Auth.Keys}
+}
 
 // Meeting is a meeting as the API shows it. Times are RFC 3339 instants in
 // UTC; the *_local fields give the same instants on the venue's clock.
