@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -49,8 +50,12 @@ const (
 // OtherValue is the option value of "other, please specify".
 const OtherValue = "other"
 
-// Option is one choice of a question, with a stable value and labels in
-// both languages.
+// Option is one choice of a question, with labels in both languages.
+// Value is the option's key: answers, conditions and exports refer to it,
+// it never changes once given (renaming or reordering options keeps it),
+// and it is independent of the labels. Keys are short: digits, or a
+// lower-case letter followed by letters, digits, '-' or '_' (see
+// OptionKey).
 type Option struct {
 	Value string `json:"value"`
 	EN    string `json:"en"`
@@ -69,6 +74,9 @@ var LikertOptions = []Option{
 	{"4", "Agree", "Plutôt d’accord"},
 	{"5", "Strongly agree", "Tout à fait d’accord"},
 }
+
+// OptionKey matches a valid option key.
+var OptionKey = regexp.MustCompile(`^([0-9]{1,6}|[a-z][a-z0-9_-]{0,19})$`)
 
 // YesNoOptions are the options of a yes/no question.
 var YesNoOptions = []Option{{"yes", "Yes", "Oui"}, {"no", "No", "Non"}}
@@ -194,11 +202,9 @@ func (q *Question) Validate() error {
 		seen := map[string]bool{}
 		for i := range q.Options {
 			o := &q.Options[i]
-			o.EN, o.FR = strings.TrimSpace(o.EN), strings.TrimSpace(o.FR)
-			if o.Value == "" {
-				o.Value = fmt.Sprint(i + 1)
-			}
-			if o.EN == "" || o.FR == "" || seen[o.Value] || o.Value == OtherValue {
+			o.EN, o.FR, o.Value = strings.TrimSpace(o.EN), strings.TrimSpace(o.FR), strings.TrimSpace(o.Value)
+			// An option without a key gets one when the question is saved.
+			if o.EN == "" || o.FR == "" || o.Value == OtherValue || (o.Value != "" && (seen[o.Value] || !OptionKey.MatchString(o.Value))) {
 				v.Add("options", "consult.error.options")
 			}
 			seen[o.Value] = true
@@ -226,8 +232,14 @@ func (q *Question) Validate() error {
 	return v.Err()
 }
 
-// ParseOptions reads options written one per line as "English | Français".
-// Values are numbered from 1 in order.
+var keyedLine = regexp.MustCompile(`^([0-9]{1,6}|[a-z][a-z0-9_-]{0,19})\s*=\s*(.*)$`)
+
+// ParseOptions reads options written one per line as "English | Français",
+// each optionally preceded by its key and "=" ("2 = Export controls |
+// Contrôles à l’export"), as FormatOptions writes them. A line without a
+// key is a new option (or, failing that, keeps the key of the option
+// with the same English label): it gets its key when the question is
+// saved.
 func ParseOptions(text string) ([]Option, bool) {
 	var out []Option
 	ok := true
@@ -236,20 +248,24 @@ func ParseOptions(text string) ([]Option, bool) {
 		if line == "" {
 			continue
 		}
+		var key string
+		if m := keyedLine.FindStringSubmatch(line); m != nil {
+			key, line = m[1], m[2]
+		}
 		en, fr, found := strings.Cut(line, "|")
 		if !found {
 			ok = false
 		}
-		out = append(out, Option{Value: fmt.Sprint(len(out) + 1), EN: strings.TrimSpace(en), FR: strings.TrimSpace(fr)})
+		out = append(out, Option{Value: key, EN: strings.TrimSpace(en), FR: strings.TrimSpace(fr)})
 	}
 	return out, ok
 }
 
-// FormatOptions writes options as ParseOptions reads them.
+// FormatOptions writes options as ParseOptions reads them, with their keys.
 func FormatOptions(opts []Option) string {
 	var b strings.Builder
 	for _, o := range opts {
-		fmt.Fprintf(&b, "%s | %s\n", o.EN, o.FR)
+		fmt.Fprintf(&b, "%s = %s | %s\n", o.Value, o.EN, o.FR)
 	}
 	return b.String()
 }
@@ -444,9 +460,11 @@ func (s *Service) SaveQuestion(ctx context.Context, actor auth.Actor, q Question
 			v.Add("section", "error.choose_one")
 			return &v
 		}
-		if old, ok := qn.Question(q.ID); ok && q.ID != 0 {
-			keepOptionValues(old, &q)
+		old, _ := qn.Question(q.ID)
+		if q.ID == 0 {
+			old = Question{}
 		}
+		assignOptionKeys(old, &q)
 		if err := checkCondition(qn, q); err != nil {
 			return err
 		}
@@ -515,27 +533,34 @@ func (s *Service) DeleteQuestion(ctx context.Context, actor auth.Actor, consulta
 	})
 }
 
-// keepOptionValues gives edited options the values they had before,
-// matched by English label, so saved answers keep pointing at the same
-// option when options are reordered, added or removed; new options get
-// values not used before.
-func keepOptionValues(old Question, q *Question) {
+// assignOptionKeys gives a key to each option of q that has none: the
+// key of old's option with the same English label if that key is not
+// otherwise used, else the next number never used by old's options or
+// q's. Options that came with a key keep it, so an option renamed in
+// either language keeps its answers.
+func assignOptionKeys(old Question, q *Question) {
 	byLabel := map[string]string{}
 	used := map[string]bool{}
 	for _, o := range old.Options {
 		byLabel[strings.ToLower(o.EN)] = o.Value
 		used[o.Value] = true
 	}
-	next := 1
 	taken := map[string]bool{}
+	for _, o := range q.Options {
+		if o.Value != "" {
+			taken[o.Value] = true
+		}
+	}
 	for i := range q.Options {
+		if q.Options[i].Value != "" {
+			continue
+		}
 		if v, ok := byLabel[strings.ToLower(q.Options[i].EN)]; ok && !taken[v] {
 			q.Options[i].Value = v
 			taken[v] = true
-			continue
 		}
-		q.Options[i].Value = ""
 	}
+	next := 1
 	for i := range q.Options {
 		if q.Options[i].Value != "" {
 			continue
