@@ -404,6 +404,10 @@ type Change struct {
 	Reason string
 }
 
+// Fields returns the names of the fields changed, for pages to translate
+// (message keys consult.what.NAME).
+func (c Change) Fields() []string { return strings.Split(c.What, ",") }
+
 // noteChange records a change to what (field names) after responses exist,
 // requiring a reason; with no responses yet, or nothing that matters
 // changed, it does nothing.

@@ -381,26 +381,14 @@ func (s *Service) AddSection(ctx context.Context, actor auth.Actor, sec Section,
 	if !canManage(actor) {
 		return Section{}, pallmall.ErrForbidden
 	}
-	var v pallmall.ValidationError
-	sec.TitleEN, sec.TitleFR = strings.TrimSpace(sec.TitleEN), strings.TrimSpace(sec.TitleFR)
-	sec.IntroEN, sec.IntroFR = strings.TrimSpace(sec.IntroEN), strings.TrimSpace(sec.IntroFR)
-	if sec.TitleEN == "" {
-		v.Add("title_en", "error.required")
-	}
-	if sec.TitleFR == "" {
-		v.Add("title_fr", "error.required")
-	}
-	if len(sec.TitleEN) > 200 || len(sec.TitleFR) > 200 {
-		v.Add("title_en", "error.too_long")
-	}
-	if err := v.Err(); err != nil {
+	if err := sec.Validate(); err != nil {
 		return Section{}, err
 	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := s.get(ctx, tx, actor, sec.ConsultationID); err != nil {
 			return err
 		}
-		if err := s.noteChange(ctx, tx, actor, sec.ConsultationID, []string{"questions"}, reason); err != nil {
+		if err := s.noteChange(ctx, tx, actor, sec.ConsultationID, []string{"sections"}, reason); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO consult_sections (consultation_id, position, title_en, title_fr, intro_en, intro_fr)
@@ -491,7 +479,10 @@ func (s *Service) SaveQuestion(ctx context.Context, actor auth.Actor, q Question
 		} else {
 			action = "consultation.question_update"
 			var res sql.Result
-			res, err = tx.Exec(ctx, `UPDATE consult_questions SET section_id = $1, kind = $2, text_en = $3, text_fr = $4, hint_en = $5, hint_fr = $6, required = $7, max_chars = $8,
+			// A question moved to another section goes to its end.
+			res, err = tx.Exec(ctx, `UPDATE consult_questions SET
+				position = CASE WHEN section_id = $1 THEN position ELSE (SELECT COALESCE(MAX(position), 0) + 1 FROM consult_questions WHERE section_id = $1) END,
+				section_id = $1, kind = $2, text_en = $3, text_fr = $4, hint_en = $5, hint_fr = $6, required = $7, max_chars = $8,
 				options = $9, allow_other = $10, audiences = $11, cond_question_id = $12, cond_values = $13 WHERE id = $14 AND consultation_id = $15`,
 				q.SectionID, q.Kind, q.TextEN, q.TextFR, q.HintEN, q.HintFR, q.Required, q.MaxChars, string(opts), q.AllowOther,
 				joinStakeholders(q.Audiences), cond, strings.Join(q.CondValues, ","), q.ID, q.ConsultationID)
@@ -502,6 +493,9 @@ func (s *Service) SaveQuestion(ctx context.Context, actor auth.Actor, q Question
 			}
 		}
 		if err != nil {
+			return err
+		}
+		if err := checkOrder(ctx, tx, q.ConsultationID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor.UserID, action, "consultation", q.ConsultationID, fmt.Sprintf("question %d", q.ID))
@@ -573,47 +567,6 @@ func assignOptionKeys(old Question, q *Question) {
 	}
 }
 
-// MoveQuestion moves a question one place up (by -1) or down (by +1)
-// within its section. Once responses exist, a reason is required.
-func (s *Service) MoveQuestion(ctx context.Context, actor auth.Actor, consultationID, questionID int64, by int, reason string) error {
-	if !canManage(actor) {
-		return pallmall.ErrForbidden
-	}
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
-			return err
-		}
-		qn, err := loadQuestionnaire(ctx, tx, consultationID)
-		if err != nil {
-			return err
-		}
-		for _, sec := range qn.Sections {
-			for i, q := range sec.Questions {
-				if q.ID != questionID {
-					continue
-				}
-				j := i + by
-				if j < 0 || j >= len(sec.Questions) || (by != 1 && by != -1) {
-					return nil // already first or last
-				}
-				if err := s.noteChange(ctx, tx, actor, consultationID, []string{"questions"}, reason); err != nil {
-					return err
-				}
-				// Renumber the section so positions are distinct, with the two swapped.
-				order := append([]Question(nil), sec.Questions...)
-				order[i], order[j] = order[j], order[i]
-				for k, oq := range order {
-					if _, err := tx.Exec(ctx, `UPDATE consult_questions SET position = $1 WHERE id = $2`, k+1, oq.ID); err != nil {
-						return err
-					}
-				}
-				return audit.Record(ctx, tx, actor.UserID, "consultation.question_move", "consultation", consultationID, fmt.Sprintf("question %d by %d", questionID, by))
-			}
-		}
-		return pallmall.ErrNotFound
-	})
-}
-
 // DeleteSection removes a section with its questions and their answers.
 // Once responses exist, a reason is required.
 func (s *Service) DeleteSection(ctx context.Context, actor auth.Actor, consultationID, sectionID int64, reason string) error {
@@ -624,7 +577,7 @@ func (s *Service) DeleteSection(ctx context.Context, actor auth.Actor, consultat
 		if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
 			return err
 		}
-		if err := s.noteChange(ctx, tx, actor, consultationID, []string{"questions"}, reason); err != nil {
+		if err := s.noteChange(ctx, tx, actor, consultationID, []string{"sections", "questions"}, reason); err != nil {
 			return err
 		}
 		res, err := tx.Exec(ctx, `DELETE FROM consult_sections WHERE id = $1 AND consultation_id = $2`, sectionID, consultationID)

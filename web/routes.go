@@ -91,6 +91,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/consultations/{id}/analysis/coding/passage", page(s.consultCodePassage))
 	mux.Handle("POST /admin/consultations/{id}/questions/{qid}/move", page(s.consultMoveQuestion))
 	mux.Handle("POST /admin/consultations/{id}/sections/{sid}/delete", page(s.consultDeleteSection))
+	mux.Handle("GET /admin/consultations/{id}/sections/{sid}", page(s.consultSectionEditForm))
+	mux.Handle("POST /admin/consultations/{id}/sections/{sid}", page(s.consultUpdateSection))
+	mux.Handle("POST /admin/consultations/{id}/sections/{sid}/move", page(s.consultMoveSection))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
