@@ -42,6 +42,7 @@ func commands() []command {
 		{"keys rotate", "add a new identity key and re-seal names and emails with it", runKeysRotate},
 		{"backup", "write a consistent backup of the database, the transparency log and the keys (--out FILE)", runBackup},
 		{"restore", "restore a backup into a new data directory (and database) (--in FILE)", runRestore},
+		{"bench", "run the benchmarks on generated data and write a report with baselines (--size --scales --only --out --database --quick)", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "list commands and their flags", nil},
 	}

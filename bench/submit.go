@@ -1,0 +1,185 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pallmall/pallmall/consult"
+	"github.com/pallmall/pallmall/store"
+)
+
+// submitClients is how many respondents answer at once.
+const submitClients = 50
+
+func submitCase() Case {
+	return Case{
+		Name: "submit", Title: "Response submission over HTTP on loopback", Unit: "responses",
+		Baseline: fmt.Sprintf("plain inserts of the same rows (the response and its two answers, one transaction per response) straight into the same database with the same durability settings, from the same %d concurrent goroutines", submitClients),
+		Target:   "at least 0.5× the baseline's responses/s",
+		Cost:     "time to submit N responses",
+		Base:     1000, Min: 100, Max: 50_000, MaxWhy: "a run this long adds little; raise --size knowingly",
+		run: runSubmit,
+	}
+}
+
+func runSubmit(ctx context.Context, env *Env, n int) error {
+	dbs := []bool{false}
+	if isPostgresURL(env.cfg.DatabaseURL) {
+		dbs = append(dbs, true)
+	} else {
+		env.Result.Notes = append(env.Result.Notes, "PostgreSQL not measured: run with --database postgres://...")
+	}
+	for _, pg := range dbs {
+		if err := submitOn(ctx, env, n, pg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func submitOn(ctx context.Context, env *Env, n int, postgres bool) error {
+	name := "SQLite"
+	if postgres {
+		name = "PostgreSQL"
+	}
+	db, closeDB, err := env.openDB(ctx, postgres)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer closeDB()
+	svc := &consult.Service{DB: db}
+	s, err := env.startSite(db)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	svc.Keys = s.Auth.Keys
+	c, err := createConsultation(ctx, svc)
+	if err != nil {
+		return err
+	}
+	hc := client(submitClients)
+	var submitMu sync.Mutex
+	var submitLat Latencies
+	var res Load
+	if _, err := env.Measure(strings.ToLower(name), func() error {
+		res = load(ctx, submitClients, n, 0, func(ctx context.Context, i int) error {
+			d, err := respond(ctx, hc, s.URL, c, i)
+			if err == nil {
+				submitMu.Lock()
+				submitLat = append(submitLat, d)
+				submitMu.Unlock()
+			}
+			return err
+		})
+		return res.FirstErr
+	}); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	var submitted int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM consult_responses WHERE consultation_id = $1 AND status = 'submitted'`, c.ID).Scan(&submitted); err != nil {
+		return err
+	}
+	if submitted != n {
+		return fmt.Errorf("%s: %d responses submitted, want %d", name, submitted, n)
+	}
+
+	base := load(ctx, submitClients, n, 0, func(ctx context.Context, i int) error {
+		return insertResponse(ctx, db, c, i)
+	})
+	if base.FirstErr != nil {
+		return fmt.Errorf("%s baseline: %w", name, base.FirstErr)
+	}
+	rate := figure(name+": responses/s", "responses/s", res.Rate(), true, base.Rate())
+	rate = rate.withTarget("≥ 0.5× baseline", res.Rate() >= 0.5*base.Rate())
+	env.Result.Figures = append(env.Result.Figures, rate,
+		figure(name+": p50 whole response (4 requests)", "ms", ms(res.Latencies.Percentile(50)), false, ms(base.Latencies.Percentile(50))),
+		figure(name+": p99 whole response (4 requests)", "ms", ms(res.Latencies.Percentile(99)), false, ms(base.Latencies.Percentile(99))),
+		figure(name+": p50 submit request", "ms", ms(submitLat.Percentile(50)), false, ms(base.Latencies.Percentile(50))),
+		figure(name+": p99 submit request", "ms", ms(submitLat.Percentile(99)), false, ms(base.Latencies.Percentile(99))),
+	)
+	if len(env.Result.Notes) == 0 || !strings.HasPrefix(env.Result.Notes[len(env.Result.Notes)-1], "each response") {
+		env.Result.Notes = append(env.Result.Notes, fmt.Sprintf("each response is the real respondent path, %d clients at once: POST start (about you), POST the section's answers, POST consent, POST submit; each step is committed before its reply; the baseline's latency is one insert transaction", submitClients))
+	}
+	return nil
+}
+
+// respond answers consultation c as respondent i through the pages, and
+// returns how long the final submission took.
+func respond(ctx context.Context, hc *http.Client, base string, c benchConsultation, i int) (time.Duration, error) {
+	id := strconv.FormatInt(c.ID, 10)
+	post := func(path string, form url.Values, cookie string, want int) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(form.Encode()))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		return fetch(hc, req, want)
+	}
+	res, err := post("/consultations/"+id+"/start", url.Values{"kind": {consult.AsIndividual}, "stakeholder": {string(consult.CivilSociety)},
+		"name": {"Respondent " + strconv.Itoa(i)}}, "", http.StatusCreated)
+	if err != nil {
+		return 0, err
+	}
+	var cookie string
+	for _, ck := range res.Cookies() {
+		if ck.Name == "__Host-pallmall_response_"+id {
+			cookie = ck.Name + "=" + ck.Value
+		}
+	}
+	if cookie == "" {
+		return 0, fmt.Errorf("start: no response cookie: %w", errStatus)
+	}
+	answers := url.Values{
+		"q" + strconv.FormatInt(c.TextID, 10):   {"Licensing and transparency matter, says respondent " + strconv.Itoa(i)},
+		"q" + strconv.FormatInt(c.ChoiceID, 10): {strconv.Itoa(1 + i%5)},
+	}
+	if _, err := post("/consultations/"+id+"/respond/section/"+strconv.FormatInt(c.SectionID, 10), answers, cookie, http.StatusSeeOther); err != nil {
+		return 0, err
+	}
+	if _, err := post("/consultations/"+id+"/respond/consent", url.Values{"share": {"yes"}, "contact": {"no"}, "publish": {"anonymous"}}, cookie, http.StatusSeeOther); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	res, err = post("/consultations/"+id+"/respond/submit", url.Values{}, cookie, http.StatusSeeOther)
+	if err != nil {
+		return 0, err
+	}
+	if loc := res.Header.Get("Location"); !strings.HasSuffix(loc, "/respond/receipt") {
+		return 0, fmt.Errorf("submit redirected to %q: %w", loc, errStatus)
+	}
+	return time.Since(t0), nil
+}
+
+// insertResponse is the baseline: the rows a submitted response leaves,
+// inserted in one transaction.
+func insertResponse(ctx context.Context, db *store.DB, c benchConsultation, i int) error {
+	ts := store.Now()
+	text := "Licensing and transparency matter, says respondent " + strconv.Itoa(i)
+	return db.InTx(ctx, func(tx *store.Tx) error {
+		var rid int64
+		err := tx.QueryRow(ctx, `INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, email,
+				consent_set, consent_share, consent_publish, consent_contact, consent_wording, consent_at, created_at, updated_at, submitted_at, salt, submitted_json, commitment)
+			VALUES ($1, $2, $3, 'submitted', 'individual', 'civil_society', '', '', TRUE, TRUE, 'anonymous', FALSE, '{}', $4, $4, $4, $4, '', '', '') RETURNING id`,
+			c.ID, "base-"+strconv.Itoa(i)+"-"+randomHex(8), "PM-X"+strconv.Itoa(i)+randomHex(4), ts).Scan(&rid)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO consult_answers (response_id, question_id, value, body) VALUES ($1, $2, $3, $4)`,
+			rid, c.TextID, `{"text":"`+text+`"}`, text); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO consult_answers (response_id, question_id, value, body) VALUES ($1, $2, $3, '')`,
+			rid, c.ChoiceID, `{"choices":["`+strconv.Itoa(1+i%5)+`"]}`)
+		return err
+	})
+}
