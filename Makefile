@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 
-.PHONY: run test build lint vulncheck assets screenshots
+.PHONY: run test build lint vulncheck assets screenshots bench
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pallmall ./cmd/pallmall
 
@@ -49,3 +49,12 @@ assets:
 # into ./screenshots (Debian's chromium).
 screenshots: build
 	$(GO) run ./tools/screenshots --bin bin/pallmall --out screenshots
+
+# Benchmarks on generated data (see docs/performance.md): every case at
+# 0.1×, 1× and 10× the issue's sizes, each figure beside a baseline
+# measured in the same run. Writes bench-report/report.{md,json}.
+# BENCH_FLAGS adds flags, e.g. BENCH_FLAGS="--only export --cpuprofile"
+# or BENCH_FLAGS="--database postgres://postgres@127.0.0.1:5432/postgres".
+BENCH_FLAGS ?=
+bench: build
+	./bin/pallmall bench --out bench-report $(BENCH_FLAGS)

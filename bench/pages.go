@@ -86,7 +86,11 @@ func runPages(ctx context.Context, env *Env, n int) error {
 		{"signatory register", "/frameworks/" + framework + "/signatories"},
 		{"register entity page", fmt.Sprintf("/register/records/%d", record)},
 	}
-	hc := client(pageClients)
+	clients, requests, deadline := pageClients, pageRequests, pageDeadline
+	if env.cfg.Quick {
+		clients, requests, deadline = 20, 100, time.Second
+	}
+	hc := client(clients)
 	get := func(path string) func(ctx context.Context, i int) error {
 		return func(ctx context.Context, i int) error {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
@@ -97,11 +101,7 @@ func runPages(ctx context.Context, env *Env, n int) error {
 			return err
 		}
 	}
-	requests, deadline := pageRequests, pageDeadline
-	if env.cfg.Quick {
-		requests, deadline = 2*pageClients, 2*time.Second
-	}
-	base := load(ctx, pageClients, requests, deadline, get("/healthz"))
+	base := load(ctx, clients, requests, deadline, get("/healthz"))
 	if base.FirstErr != nil {
 		return fmt.Errorf("/healthz: %w", base.FirstErr)
 	}
@@ -112,7 +112,7 @@ func runPages(ctx context.Context, env *Env, n int) error {
 		}
 		var res Load
 		if _, err := env.Measure(strings.ReplaceAll(p.name, " ", "-"), func() error {
-			res = load(ctx, pageClients, requests, deadline, get(p.path))
+			res = load(ctx, clients, requests, deadline, get(p.path))
 			return res.FirstErr
 		}); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
@@ -133,7 +133,7 @@ func runPages(ctx context.Context, env *Env, n int) error {
 	// Growth is fitted on how much slower a page gets with more data, not
 	// on the length of the load windows.
 	env.Result.Seconds = meanLatency.Seconds()
-	env.Result.Notes = append(env.Result.Notes, fmt.Sprintf("%d responses, %d register records; %d clients, up to %d requests per page", n, records, pageClients, requests))
+	env.Result.Notes = append(env.Result.Notes, fmt.Sprintf("%d responses, %d register records; %d clients, up to %d requests per page", n, records, clients, requests))
 	return nil
 }
 
