@@ -59,7 +59,7 @@ func TestQuickRunReportsEveryCase(t *testing.T) {
 			for _, f := range r.Figures {
 				if f.Baseline != nil {
 					withBaseline++
-					if f.Ratio == nil || math.Abs(*f.Ratio-f.Value / *f.Baseline) > 1e-9 {
+					if f.Ratio == nil || math.Abs(*f.Ratio - f.Value / *f.Baseline) > 1e-9 {
 						t.Errorf("%s ×%g %s: ratio %v, want %g / %g", c.Name, r.Scale, f.Name, f.Ratio, f.Value, *f.Baseline)
 					}
 				} else if f.BaselineMissing != "" {
