@@ -218,6 +218,11 @@ func (s *Server) exportConsultation(w http.ResponseWriter, r *http.Request, acto
 	if !actor.SignedIn() {
 		return pallmall.ErrUnauthenticated
 	}
+	// Refuse those who may export nothing before looking at what they
+	// asked for, so the refusal is the same whatever they sent.
+	if !actor.Is(auth.Secretariat, auth.Analyst, auth.Partner) {
+		return pallmall.ErrForbidden
+	}
 	id, err := pathID(r)
 	if err != nil {
 		return err

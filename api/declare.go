@@ -174,6 +174,9 @@ func (s *Server) createEndorsement(w http.ResponseWriter, r *http.Request, actor
 	if !actor.SignedIn() {
 		return pallmall.ErrUnauthenticated
 	}
+	if !declare.MayEndorse(actor) {
+		return pallmall.ErrForbidden
+	}
 	var in NewEndorsement
 	if err := decode(r, &in); err != nil {
 		return err

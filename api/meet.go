@@ -234,8 +234,16 @@ func (s *Server) createRegistration(w http.ResponseWriter, r *http.Request, acto
 	if !actor.SignedIn() {
 		return pallmall.ErrUnauthenticated
 	}
+	if !actor.Is(auth.Delegate, auth.Secretariat) {
+		return pallmall.ErrForbidden
+	}
 	id, err := pathID(r)
 	if err != nil {
+		return err
+	}
+	// A meeting the actor may not see answers as one that does not exist,
+	// whatever the body.
+	if _, err := s.meetings().Meeting(r.Context(), actor, id); err != nil {
 		return err
 	}
 	var in NewRegistration

@@ -327,3 +327,31 @@ func isField(err error, field, key string) bool {
 	var v *pallmall.ValidationError
 	return errors.As(err, &v) && v.Fields[field] == key
 }
+
+// TestWithdrawRefusesBeforeValidating: someone who may not withdraw an
+// endorsement is refused the same way whatever reason they send, and
+// MayWithdraw agrees with Withdraw.
+func TestWithdrawRefusesBeforeValidating(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		e, err := w.svc.Endorse(ctx, w.ukSigner, declare.EndorseInput{FrameworkID: "declaration", Method: declare.MethodBrowser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, reason := range []string{"", strings.Repeat("x", 2000), "bad\x01control"} {
+			if _, err := w.svc.Withdraw(ctx, w.frDele, declare.WithdrawInput{EndorsementID: e.ID, Reason: reason}); !errors.Is(err, declare.ErrNoSigningAuthority) {
+				t.Errorf("Withdraw by another organisation's delegate with reason %.10q = %v, want ErrNoSigningAuthority", reason, err)
+			}
+		}
+		if declare.MayWithdraw(w.frDele, w.uk.ID) || !declare.MayWithdraw(w.ukSigner, w.uk.ID) || !declare.MayWithdraw(auth.Actor{UserID: 9, Role: auth.Secretariat}, w.uk.ID) {
+			t.Error("MayWithdraw disagrees with who may withdraw")
+		}
+		if declare.MayEndorse(auth.Actor{UserID: 9, Role: auth.Analyst}) || !declare.MayEndorse(w.frDele) {
+			t.Error("MayEndorse disagrees with who may endorse")
+		}
+		if _, err := w.svc.Withdraw(ctx, w.ukSigner, declare.WithdrawInput{EndorsementID: e.ID, Reason: strings.Repeat("x", 2000)}); !errors.Is(err, pallmall.ErrInvalid) {
+			t.Errorf("Withdraw by the signer with an over-long reason = %v, want a validation error", err)
+		}
+	})
+}

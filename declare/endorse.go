@@ -225,6 +225,17 @@ type WithdrawInput struct {
 	Signature string
 }
 
+// MayWithdraw reports whether actor may withdraw organisation orgID's
+// endorsement in some way: the secretariat, or a delegate of the
+// organisation (in the browser with signing authority, or by uploading a
+// signed withdrawal). Withdraw checks again, per method.
+func MayWithdraw(actor auth.Actor, orgID int64) bool { return actor.ActsFor(orgID) }
+
+// MayEndorse reports whether actor may endorse in the browser or upload
+// a signed endorsement: a delegate of an organisation. The secretariat
+// records paper endorsements through its own page.
+func MayEndorse(actor auth.Actor) bool { return actor.Is(auth.Delegate) && actor.OrganisationID != 0 }
+
 // Withdraw records the withdrawal of an endorsement and logs it. A delegate
 // of the organisation with signing authority may withdraw in the browser; a
 // delegate of the organisation or the secretariat may upload a signed
@@ -238,13 +249,8 @@ func (s *Service) Withdraw(ctx context.Context, actor auth.Actor, in WithdrawInp
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	in.Signature = strings.TrimSpace(in.Signature)
-	if len(in.Reason) > 1000 {
-		return Endorsement{}, invalid("reason", "error.too_long")
-	}
-	if strings.ContainsFunc(in.Reason, func(r rune) bool { return r < 0x20 && r != '\n' }) {
-		return Endorsement{}, invalid("reason", "declare.error.control")
-	}
-	in.Reason = strings.ReplaceAll(in.Reason, "\n", " ")
+	// Who may withdraw is checked before the input, so that someone who
+	// may not is refused the same way whatever they sent.
 	switch {
 	case in.Signature != "":
 		if !actor.ActsFor(e.Organisation.ID) {
@@ -255,6 +261,13 @@ func (s *Service) Withdraw(ctx context.Context, actor auth.Actor, in WithdrawInp
 	default:
 		return Endorsement{}, ErrNoSigningAuthority
 	}
+	if len(in.Reason) > 1000 {
+		return Endorsement{}, invalid("reason", "error.too_long")
+	}
+	if strings.ContainsFunc(in.Reason, func(r rune) bool { return r < 0x20 && r != '\n' }) {
+		return Endorsement{}, invalid("reason", "declare.error.control")
+	}
+	in.Reason = strings.ReplaceAll(in.Reason, "\n", " ")
 	if e.Withdrawn {
 		return Endorsement{}, ErrAlreadyWithdrawn
 	}

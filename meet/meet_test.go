@@ -545,3 +545,22 @@ func TestUninvite(t *testing.T) {
 		}
 	})
 }
+
+// TestRegistrationsOfMissingMeeting: the list of a meeting that does not
+// exist is not found, not empty (the participants export answered 200
+// with an empty file for any id).
+func TestRegistrationsOfMissingMeeting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		m := f.create(t, f.meeting())
+		if _, err := f.svc.Registrations(context.Background(), f.secretariat, m.ID); err != nil {
+			t.Errorf("Registrations(existing meeting) = %v", err)
+		}
+		if _, err := f.svc.Registrations(context.Background(), f.secretariat, m.ID+1000); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("Registrations(missing meeting) = %v, want ErrNotFound", err)
+		}
+		if _, err := f.svc.Registrations(context.Background(), f.delegates[0], m.ID+1000); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("Registrations as a delegate = %v, want ErrForbidden whether or not the meeting exists", err)
+		}
+	})
+}

@@ -570,6 +570,10 @@ func (s *Service) Registrations(ctx context.Context, actor auth.Actor, meetingID
 	if !actor.Is(auth.Secretariat) {
 		return nil, pallmall.ErrForbidden
 	}
+	// A meeting that does not exist has no list, not an empty one.
+	if _, err := s.Meeting(ctx, actor, meetingID); err != nil {
+		return nil, err
+	}
 	rows, err := s.DB.Query(ctx, `SELECT id, meeting_id, organisation_id, status, interpretation, rank, created_at, updated_at
 		FROM meeting_registrations WHERE meeting_id = $1
 		ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, rank, id`, meetingID)

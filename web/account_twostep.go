@@ -30,6 +30,11 @@ func (s *Server) setTwoStep(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := NewForm(r, "code")
 	secret := r.PostForm.Get("secret")
+	if secret == "" {
+		// The form always carries the secret it shows; without one,
+		// SetTOTP would turn the second factor off instead of on.
+		return pallmall.ErrInvalid
+	}
 	err = s.Auth.SetTOTP(r.Context(), actor, actor.UserID, secret, r.PostForm.Get("code"))
 	if form.AddErrors(err) {
 		form.Values.Del("code")

@@ -36,6 +36,16 @@ func declareSignedIn(r *http.Request) (auth.Actor, error) {
 	return a, nil
 }
 
+// declareEndorser returns the actor if they may endorse for their
+// organisation.
+func declareEndorser(r *http.Request) (auth.Actor, error) {
+	a, err := declareSignedIn(r)
+	if err == nil && !declare.MayEndorse(a) {
+		err = pallmall.ErrForbidden
+	}
+	return a, err
+}
+
 type declareEndorseFormPage struct {
 	Framework declare.Framework
 	Version   declare.Version
@@ -63,7 +73,7 @@ func (s *Server) declareEndorseData(r *http.Request) (declareEndorseFormPage, er
 }
 
 func (s *Server) declareEndorseForm(w http.ResponseWriter, r *http.Request) error {
-	if _, err := declareSignedIn(r); err != nil {
+	if _, err := declareEndorser(r); err != nil {
 		return err
 	}
 	d, err := s.declareEndorseData(r)
@@ -75,7 +85,7 @@ func (s *Server) declareEndorseForm(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) declareEndorse(w http.ResponseWriter, r *http.Request) error {
-	actor, err := declareSignedIn(r)
+	actor, err := declareEndorser(r)
 	if err != nil {
 		return err
 	}
@@ -140,6 +150,9 @@ func (s *Server) declareWithdrawForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if !declare.MayWithdraw(Actor(r), d.Endorsement.Organisation.ID) {
+		return pallmall.ErrForbidden
+	}
 	return s.render(w, r, http.StatusOK, "declare-withdraw", "declare.withdraw.title", &Form{Errors: map[string]string{}}, d)
 }
 
@@ -154,6 +167,9 @@ func (s *Server) declareWithdraw(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.declareWithdrawData(r)
 	if err != nil {
 		return err
+	}
+	if !declare.MayWithdraw(actor, d.Endorsement.Organisation.ID) {
+		return pallmall.ErrForbidden
 	}
 	form := NewForm(r, "reason", "signature")
 	_, err = s.declareService().Withdraw(r.Context(), actor, declare.WithdrawInput{EndorsementID: d.Endorsement.ID, Reason: r.PostForm.Get("reason"), Signature: r.PostForm.Get("signature")})
@@ -216,6 +232,9 @@ func (s *Server) declareSaveSigningKey(w http.ResponseWriter, r *http.Request) e
 	actor, err := declareSignedIn(r)
 	if err != nil {
 		return err
+	}
+	if !actor.Is(auth.Secretariat) && !(actor.Is(auth.Delegate) && actor.SigningAuthority) {
+		return pallmall.ErrForbidden
 	}
 	if err := r.ParseForm(); err != nil {
 		return pallmall.ErrInvalid

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pallmall/pallmall/auth"
@@ -109,6 +110,68 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// credentialCookie reports whether a cookie carries a credential: the
+// session, a respondent's resume token or a deliberation participant's
+// token. The language cookie is not one.
+func credentialCookie(name string) bool {
+	return name == sessionCookie || strings.HasPrefix(name, "__Host-pallmall_response_") || strings.HasPrefix(name, "__Host-pallmall_delib_")
+}
+
+// withPrivateCaching applies the caching rule: no browser or proxy may
+// store a response to a request that carries a credential (a session, a
+// respondent's or participant's cookie, a bearer token), nor a response
+// that sets or clears one. Such responses may show personal data, or are
+// tied to one person even when they show none. Only the content-hashed
+// static assets, the same for everyone, stay cacheable. Handlers set
+// no-store themselves on other pages that hold personal data, such as
+// forms holding typed values and pages reached through a secret link.
+func withPrivateCaching(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/assets/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		private := r.Header.Get("Authorization") != ""
+		for _, c := range r.Cookies() {
+			private = private || credentialCookie(c.Name)
+		}
+		next.ServeHTTP(&privateCacheWriter{ResponseWriter: w, private: private}, r)
+	})
+}
+
+// privateCacheWriter sets Cache-Control just before the header is sent,
+// when the handler can no longer change it.
+type privateCacheWriter struct {
+	http.ResponseWriter
+	private bool
+	done    bool
+}
+
+func (w *privateCacheWriter) WriteHeader(code int) {
+	if !w.done {
+		w.done = true
+		h := w.Header()
+		private := w.private
+		for _, line := range h.Values("Set-Cookie") {
+			name, _, _ := strings.Cut(line, "=")
+			private = private || credentialCookie(strings.TrimSpace(name))
+		}
+		if private {
+			h.Set("Cache-Control", "no-store")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *privateCacheWriter) Write(b []byte) (int, error) {
+	if !w.done {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *privateCacheWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withRecovery turns a panic into a 500 page with a reference, logged.
 func (s *Server) withRecovery(next http.Handler) http.Handler {

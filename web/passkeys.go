@@ -72,6 +72,11 @@ func (s *Server) passkeyAddOptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) passkeyAdd(w http.ResponseWriter, r *http.Request) {
+	if !Actor(r).SignedIn() {
+		// Before reading anything sent: a refusal says nothing of the body.
+		s.passkeyError(w, r, pallmall.ErrUnauthenticated)
+		return
+	}
 	name, _ := url.QueryUnescape(r.Header.Get("X-Passkey-Name"))
 	if _, err := s.Auth.FinishPasskeyRegistration(r.Context(), Actor(r), r.Header.Get("X-Passkey-Token"), name, r.Body); err != nil {
 		s.passkeyError(w, r, err)

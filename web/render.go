@@ -205,9 +205,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	if ri.actor.SignedIn() || ri.pending || form != nil {
-		// Pages for signed-in people, and forms holding what someone typed,
-		// must not be kept by browsers or proxies.
+	if ri.actor.SignedIn() || ri.pending || form != nil || strings.Contains(r.Pattern, "{token}") {
+		// Pages for signed-in people, forms holding what someone typed,
+		// and pages reached through a secret link (whether or not the
+		// link still works) must not be kept by browsers or proxies.
 		h.Set("Cache-Control", "no-store")
 	} else {
 		h.Set("Cache-Control", "no-cache")

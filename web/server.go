@@ -81,6 +81,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	h = s.withLanguage(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = s.withRecovery(h)
+	h = withPrivateCaching(h)
 	h = withSecurityHeaders(h)
 	h = s.withRequestLog(h)
 	return h, nil
