@@ -256,7 +256,7 @@ func (s *Service) DecideCampaign(ctx context.Context, actor auth.Actor, consulta
 // matchThreshold. The campaign's decision is not touched.
 func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, answers map[int64]string, now time.Time) error {
 	for qid, body := range answers {
-		d, norm := textDigest(body)
+		d := textDigest(body)
 		if d == "" {
 			continue
 		}
@@ -267,8 +267,8 @@ func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, ans
 			return err
 		}
 		if campaignID == 0 {
-			sk := newSketch(norm)
-			keys := sk.bands()
+			sk := campaign.NewSketch(body)
+			keys := bandKeys(sk)
 			args := []any{qid}
 			in := ""
 			for i, k := range keys {
@@ -295,7 +295,7 @@ func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, ans
 				if !ok {
 					continue
 				}
-				if sim := sk.similarity(&other); sim >= matchThreshold && sim > best {
+				if sim := sk.Similarity(other); sim >= matchThreshold && sim > best {
 					best, campaignID = sim, cid
 				}
 			}

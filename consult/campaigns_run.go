@@ -309,7 +309,7 @@ func (s *Service) storeCampaigns(ctx context.Context, run CampaignRun, questionI
 		}
 		used := map[int64]bool{}
 		for _, c := range cs {
-			repDigest, _ := textDigest(c.Representative)
+			repDigest := textDigest(c.Representative)
 			id := matchExisting(existing, memberOf, used, repDigest, c.AnswerIDs)
 			kinds, _ := json.Marshal(c.Stakeholders)
 			var burstStart any
@@ -337,12 +337,12 @@ func (s *Service) storeCampaigns(ctx context.Context, run CampaignRun, questionI
 			used[id] = true
 			// Members, and the distinct texts by frequency.
 			count := map[string]int{}
-			norms := map[string]string{}
+			texts := map[string]string{}
 			var members [][]any
 			for _, rid := range c.AnswerIDs {
-				d, n := textDigest(byResponse[rid].body)
+				d := textDigest(byResponse[rid].body)
 				count[d]++
-				norms[d] = n
+				texts[d] = byResponse[rid].body
 				members = append(members, []any{id, rid, questionID, d, "detected", now})
 			}
 			if err := insertRows(ctx, tx, `INSERT INTO consult_campaign_members (campaign_id, response_id, question_id, digest, source, added_at) VALUES `, members); err != nil {
@@ -359,7 +359,7 @@ func (s *Service) storeCampaigns(ctx context.Context, run CampaignRun, questionI
 				return strings.Compare(a, b)
 			})
 			for _, d := range digests[:min(len(digests), maxStoredTexts)] {
-				if err := storeText(ctx, tx, id, questionID, d, newSketch(norms[d])); err != nil {
+				if err := storeText(ctx, tx, id, questionID, d, campaign.NewSketch(texts[d])); err != nil {
 					return err
 				}
 			}
@@ -426,10 +426,10 @@ func clearDerived(ctx context.Context, tx *store.Tx, campaignID int64) error {
 }
 
 // storeText stores one distinct text's sketch and band keys.
-func storeText(ctx context.Context, q store.Querier, campaignID, questionID int64, digest string, sk sketch) error {
+func storeText(ctx context.Context, q store.Querier, campaignID, questionID int64, digest string, sk campaign.Sketch) error {
 	var textID int64
 	err := q.QueryRow(ctx, `INSERT INTO consult_campaign_texts (campaign_id, question_id, digest, sketch) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (campaign_id, digest) DO NOTHING RETURNING id`, campaignID, questionID, digest, sk.encode()).Scan(&textID)
+		ON CONFLICT (campaign_id, digest) DO NOTHING RETURNING id`, campaignID, questionID, digest, encodeSketch(sk)).Scan(&textID)
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pallmall.ErrNotFound) {
 		return nil
 	}
@@ -437,7 +437,7 @@ func storeText(ctx context.Context, q store.Querier, campaignID, questionID int6
 		return err
 	}
 	var rows [][]any
-	for _, k := range sk.bands() {
+	for _, k := range bandKeys(sk) {
 		rows = append(rows, []any{questionID, k, textID})
 	}
 	return insertRows(ctx, q, `INSERT INTO consult_campaign_bands (question_id, band_key, text_id) VALUES `, rows)

@@ -16,9 +16,9 @@ import (
 	"github.com/pallmall/pallmall/store"
 )
 
-// Theme suggestions: free-text answers grouped by a shared distinctive
-// term, weighed by TF-IDF, in English and French alike, computed in
-// process with no external service. An analyst may accept one into the
+// Theme suggestions: free-text answers grouped by shared distinctive
+// terms (campaign.Themes: TF-IDF and spherical k-means, English and French
+// alike, in process with no external service). An analyst may accept one into the
 // codebook under a name of their choosing.
 
 // ThemeSuggestion is a suggested grouping of one question's answers.
@@ -30,100 +30,6 @@ type ThemeSuggestion struct {
 	Stakeholders map[Stakeholder]int
 	// CodeID is the codebook entry it became, once accepted.
 	CodeID int64
-}
-
-// stopwords are frequent English and French words that carry no theme.
-var stopwords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`the and for that this with are was were have has had not but from they their them which what when where who will would should could about into than then there these those been being also more most such only other some very can may must our your its his her any all each per upon over under between while because does did just
-		les des une dans pour que qui sur par pas plus est sont ont avec aux ces cette mais comme leur leurs nous vous ils elles elle sans sous entre être avoir fait faire tout tous toutes très aussi dont donc ainsi doit doivent peut peuvent même autres autre notre votre était sera seront`) {
-		m[w] = true
-	}
-	return m
-}()
-
-const (
-	maxThemes     = 8
-	minThemeDocs  = 3
-	themeTermsMax = 4
-)
-
-// suggestThemes groups documents by their most distinctive term (highest
-// TF-IDF among terms in at least minThemeDocs documents and at most half
-// of them) and returns the largest groups with their leading terms.
-func suggestThemes(docs []string) [][2]any {
-	n := len(docs)
-	if n < minThemeDocs {
-		return nil
-	}
-	tfs := make([]map[string]int, n)
-	df := map[string]int{}
-	for i, d := range docs {
-		tf := map[string]int{}
-		for w := range strings.FieldsSeq(campaign.Normalise(d)) {
-			if len([]rune(w)) < 4 || stopwords[w] {
-				continue
-			}
-			tf[w]++
-		}
-		for w := range tf {
-			df[w]++
-		}
-		tfs[i] = tf
-	}
-	idf := func(w string) float64 { return math.Log(float64(n) / float64(df[w])) }
-	usable := func(w string) bool { return df[w] >= minThemeDocs && df[w]*2 <= n }
-	groups := map[string][]int{}
-	for i, tf := range tfs {
-		best, score := "", 0.0
-		for w, c := range tf {
-			if !usable(w) {
-				continue
-			}
-			if s := float64(c) * idf(w); s > score || (s == score && w < best) {
-				best, score = w, s
-			}
-		}
-		if best != "" {
-			groups[best] = append(groups[best], i)
-		}
-	}
-	var out [][2]any
-	for head, members := range groups {
-		if len(members) < minThemeDocs {
-			continue
-		}
-		weight := map[string]float64{}
-		for _, i := range members {
-			for w, c := range tfs[i] {
-				if usable(w) {
-					weight[w] += float64(c) * idf(w)
-				}
-			}
-		}
-		terms := []string{head}
-		var rest []string
-		for w := range weight {
-			if w != head {
-				rest = append(rest, w)
-			}
-		}
-		slices.SortFunc(rest, func(a, b string) int {
-			if c := cmp.Compare(weight[b], weight[a]); c != 0 {
-				return c
-			}
-			return strings.Compare(a, b)
-		})
-		terms = append(terms, rest[:min(len(rest), themeTermsMax-1)]...)
-		out = append(out, [2]any{terms, members})
-	}
-	slices.SortFunc(out, func(a, b [2]any) int {
-		if c := cmp.Compare(len(b[1].([]int)), len(a[1].([]int))); c != 0 {
-			return c
-		}
-		return strings.Compare(a[0].([]string)[0], b[0].([]string)[0])
-	})
-	return out[:min(len(out), maxThemes)]
 }
 
 // storeThemes records a run's theme suggestions per question.
@@ -140,19 +46,15 @@ func (s *Service) storeThemes(ctx context.Context, run CampaignRun, texts []text
 		now := s.now()
 		for _, q := range qs {
 			part := byQuestion[q]
-			docs := make([]string, len(part))
+			docs := make([]campaign.Doc, len(part))
 			for i, t := range part {
-				docs[i] = t.body
+				docs[i] = campaign.Doc{ID: t.response, Text: t.body, Stakeholder: t.stakeholder}
 			}
-			for _, th := range suggestThemes(docs) {
-				kinds := map[string]int{}
-				for _, i := range th[1].([]int) {
-					kinds[part[i].stakeholder]++
-				}
-				terms, _ := json.Marshal(th[0])
-				k, _ := json.Marshal(kinds)
+			for _, th := range campaign.Themes(docs, campaign.ThemeOptions{Terms: 5}) {
+				terms, _ := json.Marshal(th.Terms)
+				k, _ := json.Marshal(th.Stakeholders)
 				_, err := tx.Exec(ctx, `INSERT INTO consult_campaign_themes (consultation_id, question_id, run_id, terms, docs, stakeholders, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-					run.ConsultationID, q, run.ID, string(terms), len(th[1].([]int)), string(k), now)
+					run.ConsultationID, q, run.ID, string(terms), len(th.DocIDs), string(k), now)
 				if err != nil {
 					return err
 				}

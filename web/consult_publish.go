@@ -96,8 +96,21 @@ func (s *Server) consultSummary(w http.ResponseWriter, r *http.Request) error {
 		}
 		pubs = append(pubs, pb)
 	}
+	type campaignLine struct {
+		consult.PublishedCampaign
+		Question   string
+		Signatures string
+	}
+	var campaigns []campaignLine
+	for _, pc := range sum.Campaigns {
+		n := p.T("consult.summary.suppressed")
+		if !pc.Signatures.Suppressed {
+			n = p.T("campaigns.summary.signatures", pc.Signatures.N)
+		}
+		campaigns = append(campaigns, campaignLine{PublishedCampaign: pc, Question: questions[pc.QuestionID], Signatures: n})
+	}
 	return s.render(w, r, http.StatusOK, "consult-summary", "consult.summary.title", nil, map[string]any{
-		"C": c, "S": sum, "Total": show(sum.Total), "Who": who, "Tables": tables, "Published": pubs, "SmallCell": consult.SmallCell,
+		"C": c, "S": sum, "Total": show(sum.Total), "Who": who, "Tables": tables, "Published": pubs, "SmallCell": consult.SmallCell, "Campaigns": campaigns,
 		"Sections": sum.Sections, "Closes": bothZones(c.ClosesAt, lang),
 	})
 }

@@ -94,6 +94,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/consultations/{id}/sections/{sid}", page(s.consultSectionEditForm))
 	mux.Handle("POST /admin/consultations/{id}/sections/{sid}", page(s.consultUpdateSection))
 	mux.Handle("POST /admin/consultations/{id}/sections/{sid}/move", page(s.consultMoveSection))
+	mux.Handle("GET /admin/consultations/{id}/analysis/campaigns", page(s.consultCampaigns))
+	mux.Handle("POST /admin/consultations/{id}/analysis/campaigns/run", page(s.consultCampaignRunStart))
+	mux.Handle("GET /admin/consultations/{id}/analysis/campaigns/runs/{run}", page(s.consultCampaignRun))
+	mux.Handle("POST /admin/consultations/{id}/analysis/campaigns/{cid}", page(s.consultCampaignDecide))
+	mux.Handle("GET /admin/consultations/{id}/analysis/flags", page(s.consultFlags))
+	mux.Handle("POST /admin/consultations/{id}/analysis/flags/{fid}", page(s.consultFlagDecide))
+	mux.Handle("GET /admin/consultations/{id}/analysis/themes", page(s.consultThemes))
+	mux.Handle("POST /admin/consultations/{id}/analysis/themes/{tid}", page(s.consultThemeAccept))
 	// end consultations
 
 	// Market oversight register (issue 6): public browse, records,
