@@ -229,6 +229,10 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 		}
 	}
 	clock = store.Now()
+	if err := plantCampaign(ctx, svc, cons.ID, ids["next"], &clock); err != nil {
+		return err
+	}
+	clock = store.Now()
 	// A codebook, with some answers coded by the demo analyst.
 	var analyst auth.Actor
 	if u, err := c.Auth.UserByEmail(ctx, "analyst@pallmall.example"); err == nil {
