@@ -24,6 +24,11 @@ func campaignTemplate(i int) string {
 // half a minute, a burst), then runs the campaign detection so the
 // analysts' campaign, flag and theme pages have something to show.
 func plantCampaign(ctx context.Context, svc *consult.Service, consultationID int64, q consult.Question, clock *time.Time) error {
+	var run consult.CampaignRun
+	qn, err := svc.Questionnaire(ctx, auth.System, consultationID)
+	if err != nil {
+		return err
+	}
 	start := clock.Add(-72 * time.Hour)
 	for i := range 24 {
 		*clock = start.Add(time.Duration(i) * 3 * time.Hour)
@@ -36,12 +41,27 @@ func plantCampaign(ctx context.Context, svc *consult.Service, consultationID int
 			publish = consult.PublishNone
 		}
 		about := consult.About{Kind: consult.AsIndividual, Stakeholder: consult.Individual, Name: fmt.Sprintf("Campaign sender %d (fictional)", i+1)}
-		if _, err := svc.SubmitDirect(ctx, auth.System, consultationID, consult.Direct{About: about, Answers: map[int64]consult.Answer{q.ID: {Text: campaignTemplate(i)}},
+		answers := map[int64]consult.Answer{q.ID: {Text: campaignTemplate(i)}}
+		// The other required questions get their first option, or "no".
+		for _, o := range qn.Questions() {
+			if _, ok := answers[o.ID]; ok || !o.Required || !qn.Visible(o, about.Stakeholder, answers) {
+				continue
+			}
+			switch {
+			case o.Kind == consult.YesNo:
+				answers[o.ID] = consult.Answer{Choices: []string{"no"}}
+			case len(o.Choices()) > 0:
+				answers[o.ID] = consult.Answer{Choices: []string{o.Choices()[0].Value}}
+			default:
+				answers[o.ID] = consult.Answer{Text: "No comment."}
+			}
+		}
+		if _, err := svc.SubmitDirect(ctx, auth.System, consultationID, consult.Direct{About: about, Answers: answers,
 			Share: &share, Contact: &contact, Publish: publish, Lang: "en"}); err != nil {
 			return fmt.Errorf("demo campaign answer %d: %w", i+1, err)
 		}
 	}
-	run, err := svc.StartCampaignRun(ctx, auth.System, consultationID, consult.CampaignOptions{})
+	run, err = svc.StartCampaignRun(ctx, auth.System, consultationID, consult.CampaignOptions{})
 	if err != nil {
 		return err
 	}
