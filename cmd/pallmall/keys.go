@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/vault"
 )
@@ -43,6 +44,10 @@ func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("re-seal the meetings' email outbox with key %s: %w", id, err)
 	}
-	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts and %d outbox emails.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n, mails)
+	responses, err := consult.ResealResponses(ctx, db, keys)
+	if err != nil {
+		return fmt.Errorf("re-seal consultation respondents with key %s: %w", id, err)
+	}
+	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts, %d outbox emails and %d consultation responses.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n, mails, responses)
 	return nil
 }
