@@ -244,7 +244,8 @@ var orgSuffixes = map[string]bool{
 // "acme group" give "acme group"). Store a blind index of it rather than
 // the key itself when the name is personal data.
 func OrganisationKey(name string) string {
-	ws := strings.Fields(Normalise(name))
+	// Dots join the letters of abbreviations: "S.A.S." is "SAS".
+	ws := strings.Fields(Normalise(strings.ReplaceAll(name, ".", "")))
 	for len(ws) > 1 && orgSuffixes[ws[0]] {
 		ws = ws[1:]
 	}
