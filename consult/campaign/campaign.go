@@ -132,49 +132,46 @@ func Find(answers []Answer, opts Options) []Campaign {
 	workers := runtime.GOMAXPROCS(0)
 
 	// Exact duplicates first: one distinct text per normalised digest.
-	// Digests are computed on all cores; no normalised text is kept.
-	digests := make([][32]byte, len(answers))
-	empty := make([]bool, len(answers))
-	parallel(len(answers), workers, func(lo, hi int) {
-		var buf []byte
-		for i := lo; i < hi; i++ {
-			buf = appendNormal(buf[:0], answers[i].Text)
-			if len(buf) == 0 {
-				empty[i] = true
-				continue
-			}
-			digests[i] = sha256.Sum256(buf)
-		}
-	})
+	// Answers are read in blocks: each block is normalised, digested and
+	// sketched on all cores, then its new texts are kept in input order.
+	// No normalised text outlives its block.
 	owner := make([]int32, len(answers)) // answer -> distinct text, -1 if empty
 	var firsts []int32                   // distinct text -> its first answer
-	byDigest := make(map[[32]byte]int32, len(answers)/2)
-	for i := range answers {
-		if empty[i] {
-			owner[i] = -1
-			continue
+	sketches := newSketchStore()
+	digests := newDigestSet(len(answers))
+	blockDigests := make([][32]byte, min(len(answers), blockSize))
+	blockSketches := make([]Sketch, min(len(answers), blockSize))
+	blockEmpty := make([]bool, min(len(answers), blockSize))
+	for lo := 0; lo < len(answers); lo += blockSize {
+		hi := min(lo+blockSize, len(answers))
+		parallel(hi-lo, workers, func(from, to int) {
+			var buf []byte
+			for k := from; k < to; k++ {
+				buf = appendNormal(buf[:0], answers[lo+k].Text)
+				if blockEmpty[k] = len(buf) == 0; blockEmpty[k] {
+					continue
+				}
+				blockDigests[k] = sha256.Sum256(buf)
+				blockSketches[k] = sketchOf(buf)
+			}
+		})
+		for k := range hi - lo {
+			if blockEmpty[k] {
+				owner[lo+k] = -1
+				continue
+			}
+			j, added := digests.add(&blockDigests[k], int32(len(firsts)))
+			if added {
+				firsts = append(firsts, int32(lo+k))
+				sketches.add(&blockSketches[k])
+			}
+			owner[lo+k] = j
 		}
-		j, ok := byDigest[digests[i]]
-		if !ok {
-			j = int32(len(firsts))
-			byDigest[digests[i]] = j
-			firsts = append(firsts, int32(i))
-		}
-		owner[i] = j
 	}
-	byDigest, digests, empty = nil, nil, nil
-
-	// Sketches of the distinct texts, on all cores.
-	sketches := make([]Sketch, len(firsts))
-	parallel(len(firsts), workers, func(lo, hi int) {
-		var buf []byte
-		for t := lo; t < hi; t++ {
-			buf = appendNormal(buf[:0], answers[firsts[t]].Text)
-			sketches[t] = sketchOf(buf)
-		}
-	})
+	blockDigests, blockSketches, digests = nil, nil, nil
 
 	uf := link(sketches, minAgree(opts.Threshold), workers)
+	sketches = nil
 
 	// Answers of each distinct text, as offsets into one array.
 	start := make([]int32, len(firsts)+1)
@@ -255,29 +252,31 @@ func parallel(n, workers int, f func(lo, hi int)) {
 // joined to it when they agree on at least minAgree bins. Bands are shared
 // among workers, each with its own union-find; the partitions are merged
 // at the end, so the result is the same as one worker's.
-func link(sketches []Sketch, minAgree, workers int) *unionFind {
+func link(sketches *sketchStore, minAgree, workers int) *unionFind {
+	n := sketches.len()
 	workers = max(1, min(workers, NumBands))
-	if len(sketches) < 50_000 {
+	if n < 50_000 {
 		workers = 1
 	}
 	ufs := make([]*unionFind, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			uf := newUnionFind(len(sketches))
+			uf := newUnionFind(n)
 			ufs[w] = uf
-			table := newBucketTable(len(sketches))
+			table := newBucketTable(n)
 			for b := w; b < NumBands; b += workers {
 				table.reset()
-				for i := range sketches {
-					if sketches[i].IsEmpty() {
+				for i := range n {
+					s := sketches.at(i)
+					if s.IsEmpty() {
 						continue
 					}
-					first, ok := table.firstOrAdd(bandKey(&sketches[i], b), int32(i))
+					first, ok := table.firstOrAdd(bandKey(s, b), int32(i))
 					if !ok || uf.find(int(first)) == uf.find(i) {
 						continue
 					}
-					if agreement(&sketches[first], &sketches[i]) >= minAgree {
+					if agreeAtLeast(sketches.at(int(first)), s, minAgree) {
 						uf.union(int(first), i)
 					}
 				}
@@ -287,20 +286,83 @@ func link(sketches []Sketch, minAgree, workers int) *unionFind {
 	wg.Wait()
 	uf := ufs[0]
 	for _, other := range ufs[1:] {
-		for i := range sketches {
+		for i := range n {
 			uf.union(i, other.find(i))
 		}
 	}
 	return uf
 }
 
+// blockSize is the number of answers Find reads at a time, and the size
+// of the blocks sketches are kept in (so a growing store never copies).
+const blockSize = 1 << 16
+
+// sketchStore keeps sketches in fixed blocks.
+type sketchStore struct {
+	blocks [][]Sketch
+	n      int
+}
+
+func newSketchStore() *sketchStore { return &sketchStore{} }
+
+func (s *sketchStore) len() int { return s.n }
+
+func (s *sketchStore) at(i int) *Sketch { return &s.blocks[i/blockSize][i%blockSize] }
+
+func (s *sketchStore) add(x *Sketch) {
+	if s.n%blockSize == 0 {
+		s.blocks = append(s.blocks, make([]Sketch, blockSize))
+	}
+	s.blocks[s.n/blockSize][s.n%blockSize] = *x
+	s.n++
+}
+
+// digestSet maps digests to distinct text numbers: open addressing on the
+// digest's first eight bytes, the whole digest compared.
+type digestSet struct {
+	slots   []int32 // text number + 1; 0 is an empty slot
+	digests [][32]byte
+	mask    uint64
+}
+
+func newDigestSet(n int) *digestSet {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return &digestSet{slots: make([]int32, size), mask: uint64(size - 1)}
+}
+
+// add returns the number of the text with digest d, and whether it was
+// just added with number next.
+func (t *digestSet) add(d *[32]byte, next int32) (int32, bool) {
+	h := uint64(d[0]) | uint64(d[1])<<8 | uint64(d[2])<<16 | uint64(d[3])<<24 |
+		uint64(d[4])<<32 | uint64(d[5])<<40 | uint64(d[6])<<48 | uint64(d[7])<<56
+	for s := h & t.mask; ; s = (s + 1) & t.mask {
+		v := t.slots[s]
+		if v == 0 {
+			t.slots[s] = next + 1
+			t.digests = append(t.digests, *d)
+			return next, true
+		}
+		if t.digests[v-1] == *d {
+			return v - 1, false
+		}
+	}
+}
+
 // bucketTable maps a band key to the first sketch seen with it: open
-// addressing with linear probing, reused from band to band.
+// addressing with linear probing, key and value side by side so a probe
+// touches one cache line, reused from band to band.
 type bucketTable struct {
-	keys  []uint64
-	vals  []int32 // sketch index + 1; 0 is an empty slot
+	slots []bucketSlot
 	mask  uint64
 	dirty []int32 // slots used since the last reset
+}
+
+type bucketSlot struct {
+	key uint64
+	val int32 // sketch index + 1; 0 is an empty slot
 }
 
 func newBucketTable(n int) *bucketTable {
@@ -308,15 +370,15 @@ func newBucketTable(n int) *bucketTable {
 	for size < 2*n {
 		size *= 2
 	}
-	return &bucketTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+	return &bucketTable{slots: make([]bucketSlot, size), mask: uint64(size - 1)}
 }
 
 func (t *bucketTable) reset() {
-	if len(t.dirty) > len(t.vals)/8 {
-		clear(t.vals)
+	if len(t.dirty) > len(t.slots)/8 {
+		clear(t.slots)
 	} else {
 		for _, s := range t.dirty {
-			t.vals[s] = 0
+			t.slots[s] = bucketSlot{}
 		}
 	}
 	t.dirty = t.dirty[:0]
@@ -326,13 +388,14 @@ func (t *bucketTable) reset() {
 // v under key and returns false.
 func (t *bucketTable) firstOrAdd(key uint64, v int32) (int32, bool) {
 	for s := key & t.mask; ; s = (s + 1) & t.mask {
+		slot := &t.slots[s]
 		switch {
-		case t.vals[s] == 0:
-			t.keys[s], t.vals[s] = key, v+1
+		case slot.val == 0:
+			*slot = bucketSlot{key, v + 1}
 			t.dirty = append(t.dirty, int32(s))
 			return 0, false
-		case t.keys[s] == key:
-			return t.vals[s] - 1, true
+		case slot.key == key:
+			return slot.val - 1, true
 		}
 	}
 }

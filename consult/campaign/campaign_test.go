@@ -39,6 +39,9 @@ func TestNormalise(t *testing.T) {
 		"  Les ÉTATS doivent… publier !": "les états doivent publier",
 		"ﬁne\u00a0print":                 "fine print",
 		"--":                             "",
+		"E\u0301TATS unis":               "états unis",
+		"Les E\u0301tats":                "les états",
+		"x\u00b2 = 4 ½":                  "x2 4 1 2",
 	} {
 		if got := Normalise(in); got != want {
 			t.Errorf("Normalise(%q) = %q, want %q", in, got, want)

@@ -91,8 +91,18 @@ func Normalise(s string) string {
 // text already in NFKC (most French), are folded in one pass without
 // allocating.
 func appendNormal(dst []byte, s string) []byte {
-	if !isASCII(s) && norm.NFKC.QuickSpanString(s) != len(s) {
-		s = norm.NFKC.String(s)
+	// Only the text from the first non-ASCII character on can need NFKC:
+	// an ASCII character never combines with the one before it, but the
+	// one just before the first non-ASCII character may combine with it.
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i < len(s) {
+		from := max(i-1, 0)
+		if norm.NFKC.QuickSpanString(s[from:]) != len(s)-from {
+			s = norm.NFKC.String(s)
+		}
 	}
 	start := len(dst)
 	space := true
@@ -100,18 +110,12 @@ func appendNormal(dst []byte, s string) []byte {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch {
-			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
-				dst = append(dst, c)
+			if f := asciiFold[c]; f != 0 {
+				dst = append(dst, f)
 				space = false
-			case 'A' <= c && c <= 'Z':
-				dst = append(dst, c+('a'-'A'))
-				space = false
-			default:
-				if !space {
-					dst = append(dst, ' ')
-					space = true
-				}
+			} else if !space {
+				dst = append(dst, ' ')
+				space = true
 			}
 			continue
 		}
@@ -131,14 +135,19 @@ func appendNormal(dst []byte, s string) []byte {
 	return dst
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
+// asciiFold maps an ASCII letter or digit to its lower case, anything else
+// to 0.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range byte(utf8.RuneSelf) {
+		switch {
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			t[c] = c
+		case 'A' <= c && c <= 'Z':
+			t[c] = c + ('a' - 'A')
 		}
 	}
-	return true
-}
+	return t
+}()
 
 // sketchOf computes the sketch of a normalised text by one-permutation
 // hashing: each shingle (a word, or a pair of adjacent words) is hashed
@@ -219,6 +228,20 @@ func bandKey(sig *Sketch, band int) uint64 {
 		k = mix(k ^ sig[band*rows+r])
 	}
 	return k
+}
+
+// agreeAtLeast reports whether two sketches agree on at least need bins,
+// stopping as soon as the answer is known.
+func agreeAtLeast(a, b *Sketch, need int) bool {
+	miss := SketchSize - need // mismatches allowed
+	for i := range a {
+		if a[i] != b[i] {
+			if miss--; miss < 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // agreement counts the bins two sketches share; divided by SketchSize it

@@ -162,7 +162,7 @@ func nearGroups(docs []Doc) (unitOf []int, unitText []int) {
 	unitOf = make([]int, len(docs))
 	byDigest := map[[32]byte]int{}
 	var firsts []int
-	var sketches []Sketch
+	sketches := newSketchStore()
 	var buf []byte
 	distinctOf := make([]int, len(docs))
 	for i, d := range docs {
@@ -177,7 +177,8 @@ func nearGroups(docs []Doc) (unitOf []int, unitText []int) {
 			j = len(firsts)
 			byDigest[dg] = j
 			firsts = append(firsts, i)
-			sketches = append(sketches, sketchOf(buf))
+			sk := sketchOf(buf)
+			sketches.add(&sk)
 		}
 		distinctOf[i] = j
 	}
