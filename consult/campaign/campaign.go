@@ -141,6 +141,7 @@ func Find(answers []Answer, opts Options) []Campaign {
 	digests := newDigestSet(len(answers))
 	blockDigests := make([][32]byte, min(len(answers), blockSize))
 	blockSketches := make([]Sketch, min(len(answers), blockSize))
+	blockKeys := make([][NumBands]uint64, min(len(answers), blockSize))
 	blockEmpty := make([]bool, min(len(answers), blockSize))
 	for lo := 0; lo < len(answers); lo += blockSize {
 		hi := min(lo+blockSize, len(answers))
@@ -153,6 +154,7 @@ func Find(answers []Answer, opts Options) []Campaign {
 				}
 				blockDigests[k] = sha256.Sum256(buf)
 				blockSketches[k] = sketchOf(buf)
+				blockKeys[k] = bandKeys(&blockSketches[k])
 			}
 		})
 		for k := range hi - lo {
@@ -163,12 +165,12 @@ func Find(answers []Answer, opts Options) []Campaign {
 			j, added := digests.add(&blockDigests[k], int32(len(firsts)))
 			if added {
 				firsts = append(firsts, int32(lo+k))
-				sketches.add(&blockSketches[k])
+				sketches.add(&blockSketches[k], &blockKeys[k])
 			}
 			owner[lo+k] = j
 		}
 	}
-	blockDigests, blockSketches, digests = nil, nil, nil
+	blockDigests, blockSketches, blockKeys, blockEmpty, digests = nil, nil, nil, nil, nil
 
 	uf := link(sketches, minAgree(opts.Threshold), workers)
 	sketches = nil
@@ -245,159 +247,6 @@ func parallel(n, workers int, f func(lo, hi int)) {
 		})
 	}
 	wg.Wait()
-}
-
-// link joins near-duplicate sketches. For each band, every sketch is
-// checked against the first sketch that fell into the same bucket, and
-// joined to it when they agree on at least minAgree bins. Bands are shared
-// among workers, each with its own union-find; the partitions are merged
-// at the end, so the result is the same as one worker's.
-func link(sketches *sketchStore, minAgree, workers int) *unionFind {
-	n := sketches.len()
-	workers = max(1, min(workers, NumBands))
-	if n < 50_000 {
-		workers = 1
-	}
-	ufs := make([]*unionFind, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			uf := newUnionFind(n)
-			ufs[w] = uf
-			table := newBucketTable(n)
-			for b := w; b < NumBands; b += workers {
-				table.reset()
-				for i := range n {
-					s := sketches.at(i)
-					if s.IsEmpty() {
-						continue
-					}
-					first, ok := table.firstOrAdd(bandKey(s, b), int32(i))
-					if !ok || uf.find(int(first)) == uf.find(i) {
-						continue
-					}
-					if agreeAtLeast(sketches.at(int(first)), s, minAgree) {
-						uf.union(int(first), i)
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	uf := ufs[0]
-	for _, other := range ufs[1:] {
-		for i := range n {
-			uf.union(i, other.find(i))
-		}
-	}
-	return uf
-}
-
-// blockSize is the number of answers Find reads at a time, and the size
-// of the blocks sketches are kept in (so a growing store never copies).
-const blockSize = 1 << 16
-
-// sketchStore keeps sketches in fixed blocks.
-type sketchStore struct {
-	blocks [][]Sketch
-	n      int
-}
-
-func newSketchStore() *sketchStore { return &sketchStore{} }
-
-func (s *sketchStore) len() int { return s.n }
-
-func (s *sketchStore) at(i int) *Sketch { return &s.blocks[i/blockSize][i%blockSize] }
-
-func (s *sketchStore) add(x *Sketch) {
-	if s.n%blockSize == 0 {
-		s.blocks = append(s.blocks, make([]Sketch, blockSize))
-	}
-	s.blocks[s.n/blockSize][s.n%blockSize] = *x
-	s.n++
-}
-
-// digestSet maps digests to distinct text numbers: open addressing on the
-// digest's first eight bytes, the whole digest compared.
-type digestSet struct {
-	slots   []int32 // text number + 1; 0 is an empty slot
-	digests [][32]byte
-	mask    uint64
-}
-
-func newDigestSet(n int) *digestSet {
-	size := 16
-	for size < 2*n {
-		size *= 2
-	}
-	return &digestSet{slots: make([]int32, size), mask: uint64(size - 1)}
-}
-
-// add returns the number of the text with digest d, and whether it was
-// just added with number next.
-func (t *digestSet) add(d *[32]byte, next int32) (int32, bool) {
-	h := uint64(d[0]) | uint64(d[1])<<8 | uint64(d[2])<<16 | uint64(d[3])<<24 |
-		uint64(d[4])<<32 | uint64(d[5])<<40 | uint64(d[6])<<48 | uint64(d[7])<<56
-	for s := h & t.mask; ; s = (s + 1) & t.mask {
-		v := t.slots[s]
-		if v == 0 {
-			t.slots[s] = next + 1
-			t.digests = append(t.digests, *d)
-			return next, true
-		}
-		if t.digests[v-1] == *d {
-			return v - 1, false
-		}
-	}
-}
-
-// bucketTable maps a band key to the first sketch seen with it: open
-// addressing with linear probing, key and value side by side so a probe
-// touches one cache line, reused from band to band.
-type bucketTable struct {
-	slots []bucketSlot
-	mask  uint64
-	dirty []int32 // slots used since the last reset
-}
-
-type bucketSlot struct {
-	key uint64
-	val int32 // sketch index + 1; 0 is an empty slot
-}
-
-func newBucketTable(n int) *bucketTable {
-	size := 16
-	for size < 2*n {
-		size *= 2
-	}
-	return &bucketTable{slots: make([]bucketSlot, size), mask: uint64(size - 1)}
-}
-
-func (t *bucketTable) reset() {
-	if len(t.dirty) > len(t.slots)/8 {
-		clear(t.slots)
-	} else {
-		for _, s := range t.dirty {
-			t.slots[s] = bucketSlot{}
-		}
-	}
-	t.dirty = t.dirty[:0]
-}
-
-// firstOrAdd returns the first index stored under key and true, or stores
-// v under key and returns false.
-func (t *bucketTable) firstOrAdd(key uint64, v int32) (int32, bool) {
-	for s := key & t.mask; ; s = (s + 1) & t.mask {
-		slot := &t.slots[s]
-		switch {
-		case slot.val == 0:
-			*slot = bucketSlot{key, v + 1}
-			t.dirty = append(t.dirty, int32(s))
-			return 0, false
-		case slot.key == key:
-			return slot.val - 1, true
-		}
-	}
 }
 
 // build describes one cluster of distinct texts.

@@ -66,11 +66,15 @@ func (s Sketch) Bands() []uint64 {
 	if s.IsEmpty() {
 		return nil
 	}
-	out := make([]uint64, NumBands)
-	for b := range out {
-		out[b] = bandKey(&s, b)
+	keys := bandKeys(&s)
+	return keys[:]
+}
+
+func bandKeys(s *Sketch) (keys [NumBands]uint64) {
+	for b := range keys {
+		keys[b] = bandKey(s, b)
 	}
-	return out
+	return keys
 }
 
 // Digest returns the SHA-256 of the normalised text: texts with the same

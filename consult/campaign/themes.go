@@ -178,7 +178,8 @@ func nearGroups(docs []Doc) (unitOf []int, unitText []int) {
 			byDigest[dg] = j
 			firsts = append(firsts, i)
 			sk := sketchOf(buf)
-			sketches.add(&sk)
+			keys := bandKeys(&sk)
+			sketches.add(&sk, &keys)
 		}
 		distinctOf[i] = j
 	}

@@ -1,0 +1,204 @@
+package campaign
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// link joins near-duplicate texts: for each band, every text is checked
+// against the first text that fell into the same bucket (the first with
+// the same band key), and joined to it when Options.Near holds, that is
+// when their sketches agree on at least minAgree bins. Bands are shared
+// among workers, each with its own union-find; the partitions are merged
+// at the end, so the result is the same as one worker's.
+//
+// Most candidates are unrelated texts that share common words; a compact
+// copy of each sketch (one byte per bin, one cache line) rules them out
+// cheaply, since two sketches cannot agree on a bin whose bytes differ.
+// Only pairs that pass are compared on the whole sketch.
+func link(store *sketchStore, minAgree, workers int) *unionFind {
+	n := store.len()
+	workers = max(1, min(workers, NumBands))
+	if n < 50_000 {
+		workers = 1
+	}
+	ufs := make([]*unionFind, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			uf := newUnionFind(n)
+			ufs[w] = uf
+			table := newBucketTable(n)
+			for b := w; b < NumBands; b += workers {
+				table.reset()
+				for blk, keys := range store.keys[b] {
+					base := blk * blockSize
+					for k, key := range keys[:min(blockSize, n-base)] {
+						i := base + k
+						first, ok := table.firstOrAdd(key, int32(i))
+						if !ok || uf.find(int(first)) == uf.find(i) {
+							continue
+						}
+						if compactAgreement(store.compactAt(int(first)), store.compactAt(i)) >= minAgree &&
+							agreeAtLeast(store.at(int(first)), store.at(i), minAgree) {
+							uf.union(int(first), i)
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	uf := ufs[0]
+	for _, other := range ufs[1:] {
+		for i := range n {
+			uf.union(i, other.find(i))
+		}
+	}
+	return uf
+}
+
+// blockSize is the number of answers Find reads at a time, and the size
+// of the blocks the store keeps (so a growing store never copies).
+const blockSize = 1 << 16
+
+// sketchStore keeps the sketches of non-empty distinct texts in fixed
+// blocks, with their compact forms and, band by band, their band keys.
+type sketchStore struct {
+	n       int
+	full    [][]Sketch
+	compact [][]compactSketch
+	keys    [NumBands][][]uint64
+}
+
+// compactSketch keeps one byte of each bin of a sketch.
+type compactSketch [SketchSize / 8]uint64
+
+func newSketchStore() *sketchStore { return &sketchStore{} }
+
+func (s *sketchStore) len() int { return s.n }
+
+func (s *sketchStore) at(i int) *Sketch { return &s.full[i/blockSize][i%blockSize] }
+
+func (s *sketchStore) compactAt(i int) *compactSketch {
+	return &s.compact[i/blockSize][i%blockSize]
+}
+
+// add stores a sketch of a non-empty text with its band keys.
+func (s *sketchStore) add(x *Sketch, keys *[NumBands]uint64) {
+	blk, k := s.n/blockSize, s.n%blockSize
+	if k == 0 {
+		s.full = append(s.full, make([]Sketch, blockSize))
+		s.compact = append(s.compact, make([]compactSketch, blockSize))
+		for b := range s.keys {
+			s.keys[b] = append(s.keys[b], make([]uint64, blockSize))
+		}
+	}
+	s.full[blk][k] = *x
+	c := &s.compact[blk][k]
+	for i, v := range x {
+		c[i/8] |= uint64(byte(v>>20)) << (8 * (i % 8))
+	}
+	for b := range s.keys {
+		s.keys[b][blk][k] = keys[b]
+	}
+	s.n++
+}
+
+// compactAgreement counts the bins whose bytes agree: at least as many as
+// the bins that agree.
+func compactAgreement(a, b *compactSketch) int {
+	const low7, high = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	differ := 0
+	for i := range a {
+		x := a[i] ^ b[i]
+		// The high bit of each byte of t is set when that byte of x is not
+		// zero.
+		t := ((x & low7) + low7) | x
+		differ += bits.OnesCount64(t & high)
+	}
+	return SketchSize - differ
+}
+
+// digestSet maps digests to distinct text numbers: open addressing on the
+// digest's first eight bytes, the whole digest compared.
+type digestSet struct {
+	slots   []int32 // text number + 1; 0 is an empty slot
+	digests [][32]byte
+	mask    uint64
+}
+
+func newDigestSet(n int) *digestSet {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return &digestSet{slots: make([]int32, size), mask: uint64(size - 1)}
+}
+
+// add returns the number of the text with digest d, and whether it was
+// just added with number next.
+func (t *digestSet) add(d *[32]byte, next int32) (int32, bool) {
+	h := uint64(d[0]) | uint64(d[1])<<8 | uint64(d[2])<<16 | uint64(d[3])<<24 |
+		uint64(d[4])<<32 | uint64(d[5])<<40 | uint64(d[6])<<48 | uint64(d[7])<<56
+	for s := h & t.mask; ; s = (s + 1) & t.mask {
+		v := t.slots[s]
+		if v == 0 {
+			t.slots[s] = next + 1
+			t.digests = append(t.digests, *d)
+			return next, true
+		}
+		if t.digests[v-1] == *d {
+			return v - 1, false
+		}
+	}
+}
+
+// bucketTable maps a band key to the first text seen with it: open
+// addressing with linear probing, key and value side by side so a probe
+// touches one cache line, reused from band to band.
+type bucketTable struct {
+	slots []bucketSlot
+	mask  uint64
+	dirty []int32 // slots used since the last reset
+}
+
+type bucketSlot struct {
+	key uint64
+	val int32 // text index + 1; 0 is an empty slot
+}
+
+func newBucketTable(n int) *bucketTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return &bucketTable{slots: make([]bucketSlot, size), mask: uint64(size - 1)}
+}
+
+func (t *bucketTable) reset() {
+	if len(t.dirty) > len(t.slots)/8 {
+		clear(t.slots)
+	} else {
+		for _, s := range t.dirty {
+			t.slots[s] = bucketSlot{}
+		}
+	}
+	t.dirty = t.dirty[:0]
+}
+
+// firstOrAdd returns the first index stored under key and true, or stores
+// v under key and returns false.
+func (t *bucketTable) firstOrAdd(key uint64, v int32) (int32, bool) {
+	for s := key & t.mask; ; s = (s + 1) & t.mask {
+		slot := &t.slots[s]
+		switch {
+		case slot.val == 0:
+			*slot = bucketSlot{key, v + 1}
+			t.dirty = append(t.dirty, int32(s))
+			return 0, false
+		case slot.key == key:
+			return slot.val - 1, true
+		}
+	}
+}
