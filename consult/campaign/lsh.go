@@ -28,14 +28,13 @@ func link(store *sketchStore, minAgree, workers int) *unionFind {
 		wg.Go(func() {
 			uf := newUnionFind(n)
 			ufs[w] = uf
-			table := newBucketTable(n)
+			var parts partitions
 			for b := w; b < NumBands; b += workers {
-				table.reset()
-				for blk, keys := range store.keys[b] {
-					base := blk * blockSize
-					for k, key := range keys[:min(blockSize, n-base)] {
-						i := base + k
-						first, ok := table.firstOrAdd(key, int32(i))
+				parts.split(store.keys[b], n)
+				for p := range parts.count() {
+					for _, e := range parts.part(p) {
+						i := int(e.val)
+						first, ok := parts.table.firstOrAdd(e.key, e.val)
 						if !ok || uf.find(int(first)) == uf.find(i) {
 							continue
 						}
@@ -44,6 +43,7 @@ func link(store *sketchStore, minAgree, workers int) *unionFind {
 							uf.union(int(first), i)
 						}
 					}
+					parts.table.reset()
 				}
 			}
 		})
@@ -57,6 +57,62 @@ func link(store *sketchStore, minAgree, workers int) *unionFind {
 	}
 	return uf
 }
+
+// partitions splits one band's keys by their top bits, keeping each
+// part in text order, so that looking up the first text of each bucket
+// touches a table small enough to stay in the processor's cache instead
+// of one as large as the input.
+type partitions struct {
+	bits    uint
+	entries []bucketSlot // key and text index, part after part
+	start   []int        // part p is entries[start[p]:start[p+1]]
+	table   *bucketTable
+}
+
+func (ps *partitions) split(keys [][]uint64, n int) {
+	if ps.entries == nil {
+		for n>>ps.bits > 2048 {
+			ps.bits++
+		}
+		ps.entries = make([]bucketSlot, n)
+		ps.start = make([]int, 1<<ps.bits+1)
+	}
+	shift := 64 - ps.bits
+	part := func(key uint64) int {
+		if ps.bits == 0 {
+			return 0
+		}
+		return int(key >> shift)
+	}
+	clear(ps.start)
+	for blk, ks := range keys {
+		for _, key := range ks[:min(blockSize, n-blk*blockSize)] {
+			ps.start[part(key)+1]++
+		}
+	}
+	largest := 0
+	for p := range 1 << ps.bits {
+		largest = max(largest, ps.start[p+1])
+		ps.start[p+1] += ps.start[p]
+	}
+	next := make([]int, 1<<ps.bits)
+	copy(next, ps.start)
+	for blk, ks := range keys {
+		base := blk * blockSize
+		for k, key := range ks[:min(blockSize, n-base)] {
+			p := part(key)
+			ps.entries[next[p]] = bucketSlot{key, int32(base + k)}
+			next[p]++
+		}
+	}
+	if ps.table == nil || len(ps.table.slots) < 2*largest {
+		ps.table = newBucketTable(largest)
+	}
+}
+
+func (ps *partitions) count() int { return 1 << ps.bits }
+
+func (ps *partitions) part(p int) []bucketSlot { return ps.entries[ps.start[p]:ps.start[p+1]] }
 
 // blockSize is the number of answers Find reads at a time, and the size
 // of the blocks the store keeps (so a growing store never copies).
