@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pallmall/pallmall/consult/campaign"
 	"github.com/pallmall/pallmall/consult/campaign/campaigntest"
@@ -270,5 +271,14 @@ func watchHeap() func() uint64 {
 		close(done)
 		wg.Wait()
 		return peak
+	}
+}
+
+func TestGenerateWritesValidUTF8(t *testing.T) {
+	answers, _ := campaigntest.Generate(3000, 2)
+	for _, a := range answers {
+		if !utf8.ValidString(a.Text) {
+			t.Fatalf("answer %d is not valid UTF-8: %q", a.ID, a.Text)
+		}
 	}
 }

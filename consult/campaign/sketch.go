@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"crypto/sha256"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -91,13 +92,52 @@ func Normalise(s string) string {
 	return string(appendNormal(nil, s))
 }
 
-// appendNormal appends the normalised form of s to dst. ASCII text, and
-// text already in NFKC (most French), are folded in one pass without
-// allocating.
+// appendNormal appends the normalised form of s to dst, without
+// allocating for text made of ASCII and of the Latin letters and
+// punctuation that NFKC leaves alone (most English and French).
 func appendNormal(dst []byte, s string) []byte {
-	// Only the text from the first non-ASCII character on can need NFKC:
-	// an ASCII character never combines with the one before it, but the
-	// one just before the first non-ASCII character may combine with it.
+	start := len(dst)
+	space := true
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if f := asciiFold[c]; f != 0 {
+				dst = append(dst, f)
+				space = false
+			} else if !space {
+				dst = append(dst, ' ')
+				space = true
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch f := stableFold(r); {
+		case f > 0:
+			dst = utf8.AppendRune(dst, f)
+			space = false
+		case f < 0:
+			if !space {
+				dst = append(dst, ' ')
+				space = true
+			}
+		default:
+			// A character NFKC may change or combine: start again the
+			// general way.
+			return appendNormalNFKC(dst[:start], s)
+		}
+	}
+	if len(dst) > start && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+// appendNormalNFKC is appendNormal for any text: NFKC first (from the
+// character before the first non-ASCII one, as ASCII characters never
+// combine with what precedes them), then the fold.
+func appendNormalNFKC(dst []byte, s string) []byte {
 	i := 0
 	for i < len(s) && s[i] < utf8.RuneSelf {
 		i++
@@ -137,6 +177,43 @@ func appendNormal(dst []byte, s string) []byte {
 		dst = dst[:len(dst)-1]
 	}
 	return dst
+}
+
+// stableFold returns, for a character of the Latin blocks (U+0080 to
+// U+024F) or of General Punctuation (U+2000 to U+206F) that NFKC leaves
+// alone and that cannot combine with the character before it, its lower
+// case if it is a letter or digit, or -1 if it is a separator. It returns
+// 0 for any other character, which needs the general path.
+func stableFold(r rune) rune {
+	switch {
+	case r < 0x250:
+		return latinFold[r-utf8.RuneSelf]
+	case 0x2000 <= r && r < 0x2070:
+		return punctFold[r-0x2000]
+	}
+	return 0
+}
+
+var latinFold, punctFold = foldTable(utf8.RuneSelf, 0x250), foldTable(0x2000, 0x2070)
+
+func foldTable(lo, hi rune) []rune {
+	t := make([]rune, hi-lo)
+	for r := lo; r < hi; r++ {
+		s := string(r)
+		p := norm.NFKC.PropertiesString(s)
+		if !p.BoundaryBefore() {
+			continue // may combine with the character before
+		}
+		switch n := norm.NFKC.String(s); {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if n == s {
+				t[r-lo] = unicode.ToLower(r)
+			}
+		case !strings.ContainsFunc(n, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }):
+			t[r-lo] = -1 // a separator before and after NFKC
+		}
+	}
+	return t
 }
 
 // asciiFold maps an ASCII letter or digit to its lower case, anything else

@@ -3,7 +3,11 @@ package campaign
 import (
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // TestSketchIsStable pins sketch, band and digest values: they are stored
@@ -87,5 +91,39 @@ func TestSimilarityEstimatesJaccard(t *testing.T) {
 	got := sketchOf(x[:len(x)-1]).Similarity(sketchOf(y[:len(y)-1]))
 	if got < want-0.15 || got > want+0.15 {
 		t.Errorf("Similarity = %.3f, want about %.3f", got, want)
+	}
+}
+
+// referenceNormalise is Normalise written plainly: NFKC, then the fold.
+func referenceNormalise(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	space := true
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		} else if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), " ")
+}
+
+// TestNormaliseFastPath checks the fast path against NFKC for every
+// character of the ranges it handles, alone and next to letters and
+// combining marks.
+func TestNormaliseFastPath(t *testing.T) {
+	var ranges = [][2]rune{{0x80, 0x300}, {0x2000, 0x2100}, {0x300, 0x370}, {0xfb00, 0xfb07}}
+	for _, rg := range ranges {
+		for r := rg[0]; r < rg[1]; r++ {
+			c := string(r)
+			for _, s := range []string{c, "a" + c + "b", "e" + c, c + "\u0301", c + "e\u0301", "É " + c + " ß", "x" + c + c + "y"} {
+				if got, want := Normalise(s), referenceNormalise(s); got != want {
+					t.Errorf("Normalise(%q) = %q, want %q", s, got, want)
+				}
+			}
+		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pallmall/pallmall/consult/campaign"
 )
@@ -172,8 +174,9 @@ func (g *generator) sentence(b *strings.Builder, l language, keys []string) {
 	}
 	for i, w := range ws {
 		if i == 0 {
-			b.WriteString(strings.ToUpper(w[:1]))
-			b.WriteString(w[1:])
+			r, n := utf8.DecodeRuneInString(w)
+			b.WriteRune(unicode.ToUpper(r))
+			b.WriteString(w[n:])
 			continue
 		}
 		if g.r.Float64() < 0.06 {
