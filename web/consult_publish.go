@@ -17,7 +17,15 @@ func (s *Server) consultSummary(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sum, err := s.consultations().Summary(r.Context(), Actor(r), c.ID)
+	svc := s.consultations()
+	build := func() (consult.Summary, error) { return svc.Summary(r.Context(), Actor(r), c.ID) }
+	var sum consult.Summary
+	if c.Status == consult.Published {
+		// The same for every reader: shared, and rebuilt only when it changes.
+		sum, err = s.summaries.get(r.Context(), svc, c.ID, build)
+	} else {
+		sum, err = build()
+	}
 	if err != nil {
 		return err
 	}
@@ -84,8 +92,9 @@ func (s *Server) consultSummary(w http.ResponseWriter, r *http.Request) error {
 		consult.PublishedResponse
 		Lines [][2]string
 	}
+	from, to, prev, next := summaryPage(r, len(sum.Published))
 	var pubs []published
-	for _, pr := range sum.Published {
+	for _, pr := range sum.Published[from:to] {
 		pb := published{PublishedResponse: pr}
 		for _, sec := range sum.Sections {
 			for _, q := range sec.Questions {
@@ -112,7 +121,32 @@ func (s *Server) consultSummary(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "consult-summary", "consult.summary.title", nil, map[string]any{
 		"C": c, "S": sum, "Total": show(sum.Total), "Who": who, "Tables": tables, "Published": pubs, "SmallCell": consult.SmallCell, "Campaigns": campaigns,
 		"Sections": sum.Sections, "Closes": bothZones(c.ClosesAt, lang),
+		"From": from + 1, "To": to, "Of": len(sum.Published), "Prev": prev, "Next": next,
 	})
+}
+
+// summaryPageSize is how many published responses one page of the
+// summary shows: a consultation with 100,000 would otherwise make a page
+// of tens of megabytes.
+const summaryPageSize = 100
+
+// summaryPage reads ?page= (from 1) and returns the published responses
+// [from, to) it shows and the links to the pages around it.
+func summaryPage(r *http.Request, n int) (from, to int, prev, next string) {
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	pages := max(1, (n+summaryPageSize-1)/summaryPageSize)
+	if err != nil || page < 1 {
+		page = 1
+	}
+	page = min(page, pages)
+	from, to = (page-1)*summaryPageSize, min(n, page*summaryPageSize)
+	if page > 1 {
+		prev = "?page=" + strconv.Itoa(page-1)
+	}
+	if page < pages {
+		next = "?page=" + strconv.Itoa(page+1)
+	}
+	return from, to, prev, next
 }
 
 // exportFile names an export download.

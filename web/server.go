@@ -51,10 +51,11 @@ type Server struct {
 	// the instance that started it.
 	ExportJobs *consult.ExportJobs
 
-	jobsOnce sync.Once
-	tmpl     *templates
-	assets   *assetSet
-	catalog  *Catalog
+	jobsOnce  sync.Once
+	summaries summaryCache
+	tmpl      *templates
+	assets    *assetSet
+	catalog   *Catalog
 }
 
 // Handler returns the whole site: pages, assets, health checks and the
