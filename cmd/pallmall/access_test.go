@@ -431,7 +431,7 @@ func (m *matrix) seed(ctx context.Context) ids {
 	// Meetings: an upcoming public one (the demo's), one by invitation
 	// for A only and one for B only, each with an agenda session and a
 	// registration.
-	ms := &meet.Service{DB: db, Directory: a.auth, PublicURL: a.PublicURL}
+	ms := &meet.Service{DB: db, Directory: a.auth, PublicURL: a.PublicURL, Keys: a.auth.Keys}
 	one(&id.meeting, `SELECT max(id) FROM meetings`)
 	start := now.Add(30 * 24 * time.Hour).Truncate(time.Hour)
 	for org, dst := range map[int64][2]*int64{id.orgA: {&id.meetingA, &id.sessionA}, id.orgB: {&id.meetingB, &id.sessionB}} {
