@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,11 +19,11 @@ import (
 	"github.com/pallmall/pallmall/store"
 )
 
-// The kinds of suspicious pattern.
+// The kinds of suspicious pattern, consult/campaign's.
 const (
-	FlagBurst            = "burst"
-	FlagFastTyping       = "fast-typing"
-	FlagSameOrganisation = "same-organisation"
+	FlagBurst            = campaign.KindBurst
+	FlagFastTyping       = campaign.KindFastTyping
+	FlagSameOrganisation = campaign.KindSameOrganisation
 )
 
 // The states of a flag: open until an analyst upholds or dismisses it.
@@ -31,17 +32,6 @@ const (
 	FlagUpheld    = "upheld"
 	FlagDismissed = "dismissed"
 )
-
-// burstEvidence is a campaign's densest minute.
-type burstEvidence struct {
-	CampaignID    int64     `json:"campaign_id"`
-	QuestionID    int64     `json:"question_id"`
-	Count         int       `json:"count"`
-	WindowSeconds int       `json:"window_seconds"`
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	ResponseIDs   []int64   `json:"-"`
-}
 
 // FlagEvidence is what a flag rests on; which fields are set depends on
 // the kind. It never holds an address, a device detail or a name.
@@ -60,7 +50,8 @@ type FlagEvidence struct {
 	Seconds        float64 `json:"seconds,omitempty"`
 	CharsPerSecond float64 `json:"chars_per_second,omitempty"`
 	// same-organisation: Responses responses claiming one organisation,
-	// from Contacts different contacts.
+	// from Contacts different contacts, the first submitted at Start and
+	// the last at End.
 	Responses int `json:"responses,omitempty"`
 	Contacts  int `json:"contacts,omitempty"`
 }
@@ -88,72 +79,72 @@ type flagRow struct {
 	ev                FlagEvidence
 }
 
-// suspiciousTyping returns a fast-typing flag for each response, not
-// submitted by an organisation's system through the API, whose free text
-// was submitted faster than CharsPerSecond after it was started.
-func suspiciousTyping(texts []textRow, opts CampaignOptions) []flagRow {
-	type resp struct {
-		chars              int
-		started, submitted time.Time
-		api                bool
+// burstFlag is the row of campaign.Bursts' flag on stored campaign
+// campaignID, answers to question questionID.
+func burstFlag(campaignID, questionID int64, f campaign.Flag, byResponse map[int64]textRow) flagRow {
+	ev := FlagEvidence{CampaignID: campaignID, QuestionID: questionID, Count: f.Count, WindowSeconds: int(f.Window / time.Second), Start: f.Start.UTC()}
+	for _, id := range f.ResponseIDs {
+		if at := byResponse[id].submitted; at.After(ev.End) {
+			ev.End = at
+		}
 	}
-	byID := map[int64]*resp{}
-	var order []int64
+	return flagRow{kind: FlagBurst, fingerprint: "burst:" + strconv.FormatInt(campaignID, 10), ids: f.ResponseIDs, ev: ev}
+}
+
+// suspiciousTyping returns campaign.FastTyping's flags on the responses'
+// free text (all their free-text answers together, timed from when the
+// response was started to when it was submitted). Responses sent by an
+// organisation's system through the API are not timed: a system pastes.
+func suspiciousTyping(texts []textRow, opts campaign.TypingOptions) []flagRow {
+	byID := map[int64]int{} // response -> index in timings
+	var timings []campaign.Timing
 	for _, t := range texts {
-		r := byID[t.response]
-		if r == nil {
-			r = &resp{started: t.started, submitted: t.submitted, api: t.viaAPI}
-			byID[t.response] = r
-			order = append(order, t.response)
+		if t.viaAPI {
+			continue
 		}
-		r.chars += utf8.RuneCountInString(t.body)
+		i, ok := byID[t.response]
+		if !ok {
+			i = len(timings)
+			byID[t.response] = i
+			timings = append(timings, campaign.Timing{ResponseID: t.response, Started: t.started, Submitted: t.submitted})
+		}
+		timings[i].Chars += utf8.RuneCountInString(t.body)
 	}
-	slices.Sort(order)
 	var out []flagRow
-	for _, id := range order {
-		r := byID[id]
-		secs := r.submitted.Sub(r.started).Seconds()
-		if r.api || r.chars < 200 {
-			continue
-		}
-		rate := float64(r.chars) / max(secs, 1)
-		if rate <= opts.CharsPerSecond {
-			continue
-		}
-		out = append(out, flagRow{kind: FlagFastTyping, fingerprint: "typing:" + strconv.FormatInt(id, 10), ids: []int64{id},
-			ev: FlagEvidence{Chars: r.chars, Seconds: secs, CharsPerSecond: float64(int(rate*10)) / 10}})
+	for _, f := range campaign.FastTyping(timings, opts) {
+		id := f.ResponseIDs[0]
+		out = append(out, flagRow{kind: FlagFastTyping, fingerprint: "typing:" + strconv.FormatInt(id, 10), ids: f.ResponseIDs,
+			ev: FlagEvidence{Chars: f.Chars, Seconds: f.Window.Seconds(), CharsPerSecond: math.Floor(f.CharsPerSecond*10) / 10}})
 	}
 	return out
 }
 
-// sameOrganisation returns a flag for each organisation claimed, by
-// respondents answering as organisations, from at least OrgContacts
-// different contacts (email address, or name when there is none). Names
-// are compared normalised, in memory; the flag keeps only a keyed index
-// of the organisation's name (vault.Index), never the name.
-func (s *Service) sameOrganisation(ctx context.Context, q store.Querier, consultationID int64, opts CampaignOptions) ([]flagRow, error) {
-	rows, err := q.Query(ctx, `SELECT id, name, organisation_name, email FROM consult_responses
+// sameOrganisation returns campaign.SameOrganisation's flags on the
+// submitted responses of respondents answering as organisations. Names
+// are unsealed and compared in memory as campaign.OrganisationKey; the
+// claims carry only keyed indexes (vault.Index) of that key and of the
+// contact (the email address, or the name when there is none), and the
+// flag keeps only the organisation's index, never its name.
+func (s *Service) sameOrganisation(ctx context.Context, q store.Querier, consultationID int64, opts campaign.OrgOptions) ([]flagRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, name, organisation_name, email, submitted_at FROM consult_responses
 		WHERE consultation_id = $1 AND status = 'submitted' AND respondent_kind = 'organisation' ORDER BY id`, consultationID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	type claims struct {
-		ids      []int64
-		contacts map[string]bool
-	}
-	byOrg := map[string]*claims{}
-	var orgs []string
+	keys := s.keys()
+	var claims []campaign.Claim
 	for rows.Next() {
 		var id int64
 		var name, org, email string
-		if err := rows.Scan(&id, &name, &org, &email); err != nil {
+		var at time.Time
+		if err := rows.Scan(&id, &name, &org, &email, &at); err != nil {
 			return nil, err
 		}
-		if err := openIdentity(s.keys(), &name, &org, &email); err != nil {
+		if err := openIdentity(keys, &name, &org, &email); err != nil {
 			return nil, err
 		}
-		o := campaign.Normalise(org)
+		o := campaign.OrganisationKey(org)
 		if o == "" {
 			continue
 		}
@@ -161,26 +152,16 @@ func (s *Service) sameOrganisation(ctx context.Context, q store.Querier, consult
 		if contact == "" {
 			contact = "name:" + campaign.Normalise(name)
 		}
-		c := byOrg[o]
-		if c == nil {
-			c = &claims{contacts: map[string]bool{}}
-			byOrg[o] = c
-			orgs = append(orgs, o)
-		}
-		c.ids = append(c.ids, id)
-		c.contacts[contact] = true
+		claims = append(claims, campaign.Claim{ResponseID: id, At: at.UTC(),
+			Organisation: keys.Index("consult_campaign_flags.organisation", o), Contact: keys.Index("consult_campaign_flags.contact", contact)})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var out []flagRow
-	for _, o := range orgs {
-		c := byOrg[o]
-		if len(c.contacts) < opts.OrgContacts {
-			continue
-		}
-		out = append(out, flagRow{kind: FlagSameOrganisation, fingerprint: "organisation:" + s.keys().Index("consult_campaign_flags.organisation", o), ids: c.ids,
-			ev: FlagEvidence{Responses: len(c.ids), Contacts: len(c.contacts)}})
+	for _, f := range campaign.SameOrganisation(claims, opts) {
+		out = append(out, flagRow{kind: FlagSameOrganisation, fingerprint: "organisation:" + f.Organisation, ids: f.ResponseIDs,
+			ev: FlagEvidence{Responses: f.Count, Contacts: f.Contacts, Start: f.Start, End: f.Start.Add(f.Window)}})
 	}
 	return out, nil
 }
@@ -188,14 +169,9 @@ func (s *Service) sameOrganisation(ctx context.Context, q store.Querier, consult
 // storeFlags records the patterns found by a run. A pattern found again
 // keeps its decision and gets fresh evidence; one no longer found is
 // marked stale, never deleted.
-func (s *Service) storeFlags(ctx context.Context, consultationID int64, texts []textRow, bursts []burstEvidence, opts CampaignOptions) error {
-	var flags []flagRow
-	for _, b := range bursts {
-		flags = append(flags, flagRow{kind: FlagBurst, fingerprint: "burst:" + strconv.FormatInt(b.CampaignID, 10), ids: b.ResponseIDs,
-			ev: FlagEvidence{CampaignID: b.CampaignID, QuestionID: b.QuestionID, Count: b.Count, WindowSeconds: b.WindowSeconds, Start: b.Start, End: b.End}})
-	}
-	flags = append(flags, suspiciousTyping(texts, opts)...)
-	org, err := s.sameOrganisation(ctx, s.DB, consultationID, opts)
+func (s *Service) storeFlags(ctx context.Context, consultationID int64, texts []textRow, bursts []flagRow, opts CampaignOptions) error {
+	flags := append(slices.Clip(bursts), suspiciousTyping(texts, opts.Typing)...)
+	org, err := s.sameOrganisation(ctx, s.DB, consultationID, opts.Organisation)
 	if err != nil {
 		return err
 	}

@@ -20,34 +20,25 @@ import (
 )
 
 // CampaignOptions tune a detection run. The zero value gives the defaults.
+// The thresholds of the suspicious patterns are consult/campaign's own
+// options, so there is one set of them, with its defaults documented
+// there: a burst is 20 of a campaign's answers within one minute,
+// fast typing is 200 characters or more at more than 10 a second, and an
+// organisation is flagged when 3 different contacts claim it.
 type CampaignOptions struct {
 	// MinSize is the smallest cluster of near-identical answers reported
-	// as a campaign (default 10).
+	// as a campaign (default 10, campaign.Find's).
 	MinSize int
-	// BurstMin is the number of a campaign's answers submitted within one
-	// minute from which the campaign is flagged as a burst (default 10).
-	BurstMin int
-	// CharsPerSecond is the typing speed above which a response of at
-	// least 200 characters of free text is flagged (default 15, about
-	// twice a fast typist's).
-	CharsPerSecond float64
-	// OrgContacts is the number of different contacts claiming one
-	// organisation from which the claims are flagged (default 3).
-	OrgContacts int
+	// Burst, Typing and Organisation tune campaign.Bursts,
+	// campaign.FastTyping and campaign.SameOrganisation.
+	Burst        campaign.BurstOptions
+	Typing       campaign.TypingOptions
+	Organisation campaign.OrgOptions
 }
 
 func (o CampaignOptions) withDefaults() CampaignOptions {
 	if o.MinSize <= 0 {
 		o.MinSize = 10
-	}
-	if o.BurstMin <= 0 {
-		o.BurstMin = 10
-	}
-	if o.CharsPerSecond <= 0 {
-		o.CharsPerSecond = 15
-	}
-	if o.OrgContacts <= 0 {
-		o.OrgContacts = 3
 	}
 	return o
 }
@@ -225,7 +216,7 @@ func (s *Service) RunCampaigns(ctx context.Context, actor auth.Actor, run Campai
 		return err
 	}
 	done, found := 0, 0
-	var bursts []burstEvidence
+	var bursts []flagRow
 	for _, q := range questions {
 		var part []textRow
 		for _, t := range texts {
@@ -266,13 +257,14 @@ type existingCampaign struct {
 }
 
 // storeCampaigns writes the campaigns found for one question, in one
-// transaction, and returns the burst evidence of those dense enough.
-func (s *Service) storeCampaigns(ctx context.Context, run CampaignRun, questionID int64, part []textRow, cs []campaign.Campaign, opts CampaignOptions) ([]burstEvidence, error) {
+// transaction, and returns the burst flags of those dense enough
+// (campaign.Bursts).
+func (s *Service) storeCampaigns(ctx context.Context, run CampaignRun, questionID int64, part []textRow, cs []campaign.Campaign, opts CampaignOptions) ([]flagRow, error) {
 	byResponse := make(map[int64]textRow, len(part))
 	for _, t := range part {
 		byResponse[t.response] = t
 	}
-	var bursts []burstEvidence
+	var bursts []flagRow
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		bursts = nil
 		rows, err := tx.Query(ctx, `SELECT c.id, c.rep_digest, COUNT(m.response_id) FROM consult_campaigns c LEFT JOIN consult_campaign_members m ON m.campaign_id = c.id
@@ -363,18 +355,8 @@ func (s *Service) storeCampaigns(ctx context.Context, run CampaignRun, questionI
 					return err
 				}
 			}
-			if c.Burst >= opts.BurstMin {
-				b := burstEvidence{CampaignID: id, QuestionID: questionID, Count: c.Burst, Start: c.BurstStart.UTC(), WindowSeconds: int(burstWindow / time.Second)}
-				end := b.Start.Add(burstWindow)
-				for _, rid := range c.AnswerIDs {
-					if at := byResponse[rid].submitted; !at.Before(b.Start) && !at.After(end) {
-						b.ResponseIDs = append(b.ResponseIDs, rid)
-						if at.After(b.End) {
-							b.End = at
-						}
-					}
-				}
-				bursts = append(bursts, b)
+			for _, f := range campaign.Bursts([]campaign.Campaign{c}, opts.Burst) {
+				bursts = append(bursts, burstFlag(id, questionID, f, byResponse))
 			}
 		}
 		return nil

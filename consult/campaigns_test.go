@@ -97,11 +97,12 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newCampaignFixture(t, db)
-		// 30 templated answers: 18 spread over hours, then 12 within 30
-		// seconds (a burst), published anonymously.
+		// 30 templated answers: 10 spread over hours, then 20 within 19
+		// seconds (a burst: campaign.Bursts' default is 20 in a minute),
+		// published anonymously.
 		for i := range 30 {
 			gap := time.Hour
-			if i >= 18 {
+			if i > 10 {
 				gap = time.Second
 			}
 			f.clock.t = f.clock.t.Add(gap)
@@ -111,11 +112,11 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 			f.clock.t = f.clock.t.Add(time.Hour)
 			f.submit(t, person(100+i), text, 5*time.Minute, consult.PublishAnonymous)
 		}
-		// Four contacts claim one organisation.
-		for i := range 4 {
+		// Four contacts claim one organisation, written four ways.
+		for i, name := range []string{"Acme Intrusion Ltd", "ACME intrusion", "The Acme Intrusion Limited", "Acme Intrusion, Ltd."} {
 			f.clock.t = f.clock.t.Add(time.Hour)
 			f.submit(t, consult.About{Kind: consult.AsOrganisation, Stakeholder: consult.Industry, Name: fmt.Sprintf("Rep %d", i),
-				OrganisationName: "Acme Intrusion Ltd", Email: fmt.Sprintf("rep%d@example.com", i)}, fmt.Sprintf("Answer number %d from a representative.", i), time.Minute, consult.PublishNone)
+				OrganisationName: name, Email: fmt.Sprintf("rep%d@example.com", i)}, fmt.Sprintf("Answer number %d from a representative.", i), time.Minute, consult.PublishNone)
 		}
 		// 600 characters submitted two seconds after starting.
 		f.submit(t, person(200), strings.Repeat("Typed faster than anyone could. ", 20), 2*time.Second, consult.PublishNone)
@@ -141,8 +142,8 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Campaigns: %v", err)
 		}
-		if len(cs) != 1 || cs[0].Size != 30 || cs[0].Status != consult.CampaignSuggested || len(cs[0].Variants) == 0 || cs[0].Burst < 12 {
-			t.Fatalf("Campaigns = %+v, want one suggested campaign of 30 with variants and a burst of at least 12", cs)
+		if len(cs) != 1 || cs[0].Size != 30 || cs[0].Status != consult.CampaignSuggested || len(cs[0].Variants) == 0 || cs[0].Burst < 20 {
+			t.Fatalf("Campaigns = %+v, want one suggested campaign of 30 with variants and a burst of at least 20", cs)
 		}
 		if cs[0].Stakeholders[consult.Individual] != 30 {
 			t.Errorf("Stakeholders = %v, want 30 individuals", cs[0].Stakeholders)
@@ -159,14 +160,15 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 		for _, fl := range flags {
 			kinds[fl.Kind] = fl
 		}
-		if b := kinds[consult.FlagBurst]; b.Evidence.Count < 12 || len(b.References) != b.Evidence.Count || b.Evidence.CampaignID != cs[0].ID {
-			t.Errorf("burst flag = %+v, want at least 12 answers of campaign %d with their references", b, cs[0].ID)
+		if b := kinds[consult.FlagBurst]; b.Evidence.Count < 20 || len(b.References) != b.Evidence.Count || b.Evidence.CampaignID != cs[0].ID ||
+			b.Evidence.WindowSeconds != 60 || b.Evidence.End.Sub(b.Evidence.Start) != 19*time.Second {
+			t.Errorf("burst flag = %+v, want 20 answers of campaign %d within 60 seconds, 19 seconds apart, with their references", b, cs[0].ID)
 		}
 		if ft := kinds[consult.FlagFastTyping]; ft.Evidence.Chars < 600 || ft.Evidence.CharsPerSecond < 100 {
 			t.Errorf("fast-typing flag = %+v, want 600+ characters at 100+ per second", ft)
 		}
-		if so := kinds[consult.FlagSameOrganisation]; so.Evidence.Responses != 4 || so.Evidence.Contacts != 4 {
-			t.Errorf("same-organisation flag = %+v, want 4 responses from 4 contacts", so)
+		if so := kinds[consult.FlagSameOrganisation]; so.Evidence.Responses != 4 || so.Evidence.Contacts != 4 || so.Evidence.End.Sub(so.Evidence.Start) != 3*(time.Hour+time.Minute) {
+			t.Errorf("same-organisation flag = %+v, want 4 responses from 4 contacts over 3h03m", so)
 		}
 		if got := len(flags); got != 3 {
 			t.Errorf("len(Flags) = %d, want 3 (the templated answers were pasted, not typed: they took no time but are under 200 characters)", got)
@@ -179,7 +181,7 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 		if err := f.svc.DecideCampaign(ctx, analyst, f.c.ID, cs[0].ID, consult.CampaignConfirmed, "One template, many senders"); err != nil {
 			t.Fatalf("DecideCampaign: %v", err)
 		}
-		if err := f.svc.DecideFlag(ctx, analyst, f.c.ID, kinds[consult.FlagBurst].ID, consult.FlagUpheld, "Thirty seconds for twelve answers"); err != nil {
+		if err := f.svc.DecideFlag(ctx, analyst, f.c.ID, kinds[consult.FlagBurst].ID, consult.FlagUpheld, "Twenty answers in twenty seconds"); err != nil {
 			t.Fatalf("DecideFlag: %v", err)
 		}
 		events, err := audit.List(ctx, db, audit.Filter{})

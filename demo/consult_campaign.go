@@ -20,8 +20,8 @@ func campaignTemplate(i int) string {
 }
 
 // plantCampaign submits a small organised campaign to the demo
-// consultation's question q (24 templated answers, half of them within
-// half a minute, a burst), then runs the campaign detection so the
+// consultation's question q (36 templated answers, 24 of them within
+// 48 seconds, a burst by campaign.Bursts' default of 20 in a minute), then runs the campaign detection so the
 // analysts' campaign, flag and theme pages have something to show.
 func plantCampaign(ctx context.Context, svc *consult.Service, consultationID int64, q consult.Question, clock *time.Time) error {
 	var run consult.CampaignRun
@@ -30,7 +30,7 @@ func plantCampaign(ctx context.Context, svc *consult.Service, consultationID int
 		return err
 	}
 	start := clock.Add(-72 * time.Hour)
-	for i := range 24 {
+	for i := range 36 {
 		*clock = start.Add(time.Duration(i) * 3 * time.Hour)
 		if i >= 12 {
 			*clock = start.Add(40*time.Hour + time.Duration(i-12)*2*time.Second)
