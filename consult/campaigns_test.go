@@ -310,13 +310,45 @@ func TestThemeSuggestionAccepted(t *testing.T) {
 		if !strings.Contains(terms, "licensing") && !strings.Contains(terms, "forensic") && !strings.Contains(terms, "remedy") {
 			t.Errorf("first theme terms = %q, want licensing, forensic or remedy", terms)
 		}
+		if _, err := f.svc.AcceptTheme(ctx, public, f.c.ID, themes[0].ID, "Public"); !errors.Is(err, pallmall.ErrForbidden) {
+			t.Errorf("AcceptTheme(public) = %v, want ErrForbidden", err)
+		}
+		// A label already in the codebook: nothing is added or linked.
+		if _, err := f.svc.AddCode(ctx, analyst, f.c.ID, "Existing", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AcceptTheme(ctx, analyst, f.c.ID, themes[0].ID, "Existing"); fieldErrors(err)["label"] != "consult.error.code_exists" {
+			t.Fatalf("AcceptTheme with a taken label = %v, want label exists", err)
+		}
+		if again, _ := f.svc.Themes(ctx, analyst, f.c.ID); again[0].CodeID != 0 {
+			t.Errorf("after a refused AcceptTheme, theme code = %d, want none", again[0].CodeID)
+		}
 		code, err := f.svc.AcceptTheme(ctx, analyst, f.c.ID, themes[0].ID, "Accepted theme")
 		if err != nil {
 			t.Fatalf("AcceptTheme: %v", err)
 		}
 		codes, _ := f.svc.Codes(ctx, analyst, f.c.ID)
-		if len(codes) != 1 || codes[0].ID != code.ID || codes[0].Label != "Accepted theme" {
-			t.Errorf("Codes = %+v, want the accepted theme", codes)
+		if len(codes) != 2 || codes[0].ID != code.ID || codes[0].Label != "Accepted theme" || codes[0].Description != strings.Join(themes[0].Terms, ", ") {
+			t.Errorf("Codes = %+v, want the accepted theme with its terms, and Existing", codes)
+		}
+		if again, _ := f.svc.Themes(ctx, analyst, f.c.ID); again[0].CodeID != code.ID {
+			t.Errorf("accepted theme's code = %d, want %d", again[0].CodeID, code.ID)
+		}
+		events, err := audit.List(ctx, db, audit.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var added, accepted int
+		for _, e := range events {
+			switch e.Action {
+			case "consultation.code_add":
+				added++
+			case "consultation.theme_accept":
+				accepted++
+			}
+		}
+		if added != 2 || accepted != 1 {
+			t.Errorf("audit: %d code_add and %d theme_accept, want 2 and 1", added, accepted)
 		}
 		if _, err := f.svc.AcceptTheme(ctx, analyst, f.c.ID, themes[0].ID, "Again"); !errors.Is(err, pallmall.ErrConflict) {
 			t.Errorf("AcceptTheme twice = %v, want ErrConflict", err)

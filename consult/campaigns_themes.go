@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/audit"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult/campaign"
 	"github.com/pallmall/pallmall/store"
@@ -89,28 +90,48 @@ func (s *Service) Themes(ctx context.Context, actor auth.Actor, consultationID i
 }
 
 // AcceptTheme adds a suggested theme to the codebook under label, with its
-// terms as the description (AddCode, audited), and remembers the code.
+// terms as the description, and remembers the code: one transaction, with
+// the code's audit event (consultation.code_add) and the theme's
+// (consultation.theme_accept). Returns ErrConflict if the theme is already
+// in the codebook.
 func (s *Service) AcceptTheme(ctx context.Context, actor auth.Actor, consultationID, themeID int64, label string) (Code, error) {
 	if !canAnalyse(actor) {
 		return Code{}, pallmall.ErrForbidden
 	}
-	var terms string
-	var code sql.NullInt64
-	err := s.DB.QueryRow(ctx, `SELECT terms, code_id FROM consult_campaign_themes WHERE id = $1 AND consultation_id = $2`, themeID, consultationID).Scan(&terms, &code)
+	var c Code
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
+			return err
+		}
+		var terms string
+		var code sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT terms, code_id FROM consult_campaign_themes WHERE id = $1 AND consultation_id = $2`, themeID, consultationID).Scan(&terms, &code)
+		if err != nil {
+			return err
+		}
+		if code.Valid {
+			return fmt.Errorf("%w: theme %d is already in the codebook", pallmall.ErrConflict, themeID)
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(terms), &list); err != nil {
+			return err
+		}
+		if c, err = s.addCode(ctx, tx, actor, consultationID, label, strings.Join(list, ", ")); err != nil {
+			return err
+		}
+		// code_id IS NULL: of two analysts accepting the theme at once,
+		// the second finds it taken and its code is rolled back.
+		res, err := tx.Exec(ctx, `UPDATE consult_campaign_themes SET code_id = $1 WHERE id = $2 AND code_id IS NULL`, c.ID, themeID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: theme %d is already in the codebook", pallmall.ErrConflict, themeID)
+		}
+		return audit.Record(ctx, tx, actor.UserID, "consultation.theme_accept", "consultation", consultationID, fmt.Sprintf("theme %d as code %d", themeID, c.ID))
+	})
 	if err != nil {
 		return Code{}, err
 	}
-	if code.Valid {
-		return Code{}, fmt.Errorf("%w: theme %d is already in the codebook", pallmall.ErrConflict, themeID)
-	}
-	var list []string
-	if err := json.Unmarshal([]byte(terms), &list); err != nil {
-		return Code{}, err
-	}
-	c, err := s.AddCode(ctx, actor, consultationID, label, strings.Join(list, ", "))
-	if err != nil {
-		return Code{}, err
-	}
-	_, err = s.DB.Exec(ctx, `UPDATE consult_campaign_themes SET code_id = $1 WHERE id = $2`, c.ID, themeID)
-	return c, err
+	return c, nil
 }

@@ -206,6 +206,17 @@ func (s *Service) AddCode(ctx context.Context, actor auth.Actor, consultationID 
 	if !actor.Can(auth.ReadResponses) {
 		return Code{}, pallmall.ErrForbidden
 	}
+	var c Code
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = s.addCode(ctx, tx, actor, consultationID, label, description)
+		return err
+	})
+	return c, err
+}
+
+// addCode adds a code within tx, audited there.
+func (s *Service) addCode(ctx context.Context, tx *store.Tx, actor auth.Actor, consultationID int64, label, description string) (Code, error) {
 	c := Code{ConsultationID: consultationID, Label: cleanText(label), Description: cleanText(description)}
 	var v pallmall.ValidationError
 	switch {
@@ -220,21 +231,18 @@ func (s *Service) AddCode(ctx context.Context, actor auth.Actor, consultationID 
 	if err := v.Err(); err != nil {
 		return Code{}, err
 	}
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
-			return err
+	if _, err := s.get(ctx, tx, actor, consultationID); err != nil {
+		return Code{}, err
+	}
+	err := tx.QueryRow(ctx, `INSERT INTO consult_codes (consultation_id, label, description) VALUES ($1, $2, $3) RETURNING id`, consultationID, c.Label, c.Description).Scan(&c.ID)
+	if err != nil {
+		if strings.Contains(err.Error(), "already exists") {
+			v.Add("label", "consult.error.code_exists")
+			return Code{}, &v
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO consult_codes (consultation_id, label, description) VALUES ($1, $2, $3) RETURNING id`, consultationID, c.Label, c.Description).Scan(&c.ID)
-		if err != nil {
-			if strings.Contains(err.Error(), "already exists") {
-				v.Add("label", "consult.error.code_exists")
-				return &v
-			}
-			return err
-		}
-		return audit.Record(ctx, tx, actor.UserID, "consultation.code_add", "consultation", consultationID, c.Label)
-	})
-	return c, err
+		return Code{}, err
+	}
+	return c, audit.Record(ctx, tx, actor.UserID, "consultation.code_add", "consultation", consultationID, c.Label)
 }
 
 // Codes returns the codebook.
