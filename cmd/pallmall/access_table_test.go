@@ -40,6 +40,14 @@ func accessTable(id ids) map[string]entry {
 	section := func(p string) map[string]string {
 		return at(p, ownNone, c+"|"+d(id.sectionOwn), cross, c+"|"+d(id.sectionOther), missing, c+"|"+none)
 	}
+	// child: a child object of the open consultation, asked for under it
+	// and under the draft, and a missing one.
+	child := func(p string, n int64) map[string]string {
+		if n == 0 {
+			return at(p, missing, c+"|"+none)
+		}
+		return at(p, ownNone, c+"|"+d(n), cross, dr+"|"+d(n), missing, c+"|"+none)
+	}
 	job := func(p string) map[string]string {
 		return at(p, ownA, c+"|"+id.jobA, ownB, c+"|"+id.jobB, missing, c+"|"+strings.Repeat("0", 32))
 	}
@@ -162,14 +170,23 @@ func accessTable(id ids) map[string]entry {
 		"POST /admin/consultations/{id}/analysis/coding":         {paths: cons("/admin/consultations/{id}/analysis/coding"), allow: analysis},
 		"POST /admin/consultations/{id}/analysis/coding/answer":  {paths: cons("/admin/consultations/{id}/analysis/coding/answer"), allow: analysis, emptyForm: 404}, // no such answer
 		"POST /admin/consultations/{id}/analysis/coding/passage": {paths: cons("/admin/consultations/{id}/analysis/coding/passage"), allow: analysis},
-		"GET /admin/consultations/{id}/export":                   {paths: cons("/admin/consultations/{id}/export"), allow: analysis},
-		"GET /consultations/{id}/summary":                        {paths: cons("/consultations/{id}/summary"), allow: staff}, // the public's once closed
-		"GET /consultations/manifest-key":                        {paths: at("/consultations/manifest-key"), allow: anyone},
-		"GET /partner/consultations":                             {paths: at("/partner/consultations"), allow: roles(partner, secretariat)},
-		"GET /partner/consultations/{id}/package":                {paths: cons("/partner/consultations/{id}/package"), allow: partnerPackage},
-		"POST /admin/consultations/{id}/exports":                 {paths: cons("/admin/consultations/{id}/exports"), allow: analysis},
-		"GET /admin/consultations/{id}/exports/{job}":            {paths: job("/admin/consultations/{id}/exports/{job}"), allow: jobOwner},
-		"GET /admin/consultations/{id}/exports/{job}/download":   {paths: job("/admin/consultations/{id}/exports/{job}/download"), allow: jobOwner},
+		// Campaign detection (issue 8): runs, campaigns, flags and themes.
+		"GET /admin/consultations/{id}/analysis/campaigns":            {paths: cons("/admin/consultations/{id}/analysis/campaigns"), allow: analysis},
+		"POST /admin/consultations/{id}/analysis/campaigns/run":       {paths: cons("/admin/consultations/{id}/analysis/campaigns/run"), allow: analysis, mutates: true}, // a button
+		"GET /admin/consultations/{id}/analysis/campaigns/runs/{run}": {paths: child("/admin/consultations/{id}/analysis/campaigns/runs/{run}", id.campaignRun), allow: analysis},
+		"POST /admin/consultations/{id}/analysis/campaigns/{cid}":     {paths: child("/admin/consultations/{id}/analysis/campaigns/{cid}", id.campaign), allow: analysis, validatesFirst: true},
+		"GET /admin/consultations/{id}/analysis/flags":                {paths: cons("/admin/consultations/{id}/analysis/flags"), allow: analysis},
+		"POST /admin/consultations/{id}/analysis/flags/{fid}":         {paths: child("/admin/consultations/{id}/analysis/flags/{fid}", id.flag), allow: analysis, validatesFirst: true},
+		"GET /admin/consultations/{id}/analysis/themes":               {paths: cons("/admin/consultations/{id}/analysis/themes"), allow: analysis},
+		"POST /admin/consultations/{id}/analysis/themes/{tid}":        {paths: child("/admin/consultations/{id}/analysis/themes/{tid}", id.theme), allow: analysis, validatesFirst: true},
+		"GET /admin/consultations/{id}/export":                        {paths: cons("/admin/consultations/{id}/export"), allow: analysis},
+		"GET /consultations/{id}/summary":                             {paths: cons("/consultations/{id}/summary"), allow: staff}, // the public's once closed
+		"GET /consultations/manifest-key":                             {paths: at("/consultations/manifest-key"), allow: anyone},
+		"GET /partner/consultations":                                  {paths: at("/partner/consultations"), allow: roles(partner, secretariat)},
+		"GET /partner/consultations/{id}/package":                     {paths: cons("/partner/consultations/{id}/package"), allow: partnerPackage},
+		"POST /admin/consultations/{id}/exports":                      {paths: cons("/admin/consultations/{id}/exports"), allow: analysis},
+		"GET /admin/consultations/{id}/exports/{job}":                 {paths: job("/admin/consultations/{id}/exports/{job}"), allow: jobOwner},
+		"GET /admin/consultations/{id}/exports/{job}/download":        {paths: job("/admin/consultations/{id}/exports/{job}/download"), allow: jobOwner},
 
 		"GET /register":                                 {paths: at("/register"), allow: anyone},
 		"GET /register/records/{id}":                    {paths: at("/register/records/{id}", ownNone, d(id.record), missing, none), allow: anyone},

@@ -27,6 +27,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -44,6 +45,7 @@ import (
 	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/register"
 	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
 )
 
 // The people of the matrix.
@@ -174,11 +176,20 @@ type ids struct {
 	record, recordVersion        int64
 	logEntry                     int64
 	setPassword, resume, resumeB string
+	campaignRun, campaign        int64
+	flag, theme                  int64
 }
 
 func TestAccessMatrix(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { accessMatrix(t, dbFlags{dataDir: t.TempDir()}) })
+	if os.Getenv(storetest.EnvURL) != "" {
+		t.Run("postgres", func(t *testing.T) { accessMatrix(t, dbFlags{dataDir: t.TempDir(), url: storetest.DatabaseURL(t)}) })
+	}
+}
+
+func accessMatrix(t *testing.T, d dbFlags) {
 	ctx := context.Background()
-	a := quietApp(dbFlags{dataDir: t.TempDir()})
+	a := quietApp(d)
 	a.Demo = true
 	startApp(t, a)
 	// The same handler over TLS, so Secure cookies travel and HSTS is
@@ -501,6 +512,12 @@ func (m *matrix) seed(ctx context.Context) ids {
 		*dst = loc[strings.LastIndex(loc, "/")+1:]
 	}
 	one(&id.logEntry, `SELECT min(id) FROM ledger_outbox`)
+	// Campaign detection's objects of the open consultation (demo data),
+	// 0 where the demo has none.
+	for table, dst := range map[string]*int64{"consult_campaign_runs": &id.campaignRun, "consult_campaigns": &id.campaign,
+		"consult_campaign_flags": &id.flag, "consult_campaign_themes": &id.theme} {
+		one(dst, `SELECT COALESCE(min(id), 0) FROM `+table+` WHERE consultation_id = $1`, id.consultation)
+	}
 
 	_, link, err := a.auth.CreateUser(ctx, sec.Actor(), auth.NewUser{Email: "matrix.new@example.org", Name: "New Person", Role: auth.Analyst}, time.Hour)
 	if err != nil {
