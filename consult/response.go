@@ -483,6 +483,7 @@ func (s *Service) Submit(ctx context.Context, consultationID int64, token string
 		}
 		doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
 		texts := map[int64]string{} // free text, matched against campaigns
+		kept := map[string]Answer{} // the answers as stored, file names included, for exports
 		for _, q := range qn.Questions() {
 			a, ok := r.Answers[q.ID]
 			if !ok || a.Empty() {
@@ -494,13 +495,19 @@ func (s *Service) Submit(ctx context.Context, consultationID int64, token string
 				}
 				continue
 			}
+			key := strconv.FormatInt(q.ID, 10)
+			kept[key] = a
 			if a.File != nil {
 				a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
 			}
-			doc.Answers[strconv.FormatInt(q.ID, 10)] = a
+			doc.Answers[key] = a
 			if b := a.body(); b != "" {
 				texts[q.ID] = b
 			}
+		}
+		answers, err := json.Marshal(kept)
+		if err != nil {
+			return err
 		}
 		canon, err := ledger.MarshalCanonical(doc)
 		if err != nil {
@@ -519,8 +526,8 @@ func (s *Service) Submit(ctx context.Context, consultationID int64, token string
 			return err
 		}
 		now := s.now()
-		res, err := tx.Exec(ctx, `UPDATE consult_responses SET status = $1, submitted_at = $2, updated_at = $2, salt = $3, submitted_json = $4, commitment = $5, ledger_outbox_id = $6
-			WHERE id = $7 AND status = $8`, StatusSubmitted, now, hex.EncodeToString(salt), string(canon), commitment, outboxID, r.ID, StatusDraft)
+		res, err := tx.Exec(ctx, `UPDATE consult_responses SET status = $1, submitted_at = $2, updated_at = $2, salt = $3, submitted_json = $4, commitment = $5, ledger_outbox_id = $6,
+			answers = $9 WHERE id = $7 AND status = $8`, StatusSubmitted, now, hex.EncodeToString(salt), string(canon), commitment, outboxID, r.ID, StatusDraft, string(answers))
 		if err != nil {
 			return err
 		}
@@ -567,7 +574,7 @@ func (s *Service) Withdraw(ctx context.Context, consultationID int64, token stri
 		if _, err := tx.Exec(ctx, `DELETE FROM consult_files WHERE response_id = $1`, r.ID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE consult_responses SET status = $1, withdrawn_at = $2, updated_at = $2, name = '', organisation_name = '', country = '', email = '',
+		_, err = tx.Exec(ctx, `UPDATE consult_responses SET status = $1, withdrawn_at = $2, updated_at = $2, name = '', organisation_name = '', country = '', email = '', answers = '',
 			consent_share = FALSE, consent_publish = 'none', consent_contact = FALSE WHERE id = $3`, StatusWithdrawn, now, r.ID)
 		if err != nil {
 			return err
