@@ -1,16 +1,13 @@
 package consult
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/audit"
@@ -75,20 +72,29 @@ func (s *Service) Export(ctx context.Context, actor auth.Actor, id int64, opt Ex
 	if err != nil {
 		return err
 	}
+	var redactions map[answerKey][]Redaction
+	if scope != FullIdentity {
+		if redactions, err = loadRedactions(ctx, s.DB, id); err != nil {
+			return err
+		}
+	}
 	header := append([]string{}, exportHead...)
 	questions := qn.Questions()
-	for _, q := range questions {
+	column := make(map[int64]int, len(questions)) // question id → its cell in a row
+	for i, q := range questions {
 		header = append(header, fmt.Sprintf("q%d %s", q.ID, q.TextEN))
+		column[q.ID] = len(exportHead) + i
 	}
 	header = append(header, "codes")
+	bw := bufio.NewWriterSize(w, 64<<10)
 	var out rowWriter
 	switch opt.Format {
 	case CSV, "":
-		out = &csvRows{w: csv.NewWriter(w)}
+		out = &csvRows{w: csv.NewWriter(bw), bw: bw}
 	case JSON:
-		out = &jsonRows{w: w, header: header}
+		out = newJSONRows(bw, header)
 	case XLSX:
-		out, err = newXLSXRows(w)
+		out, err = newXLSXRows(w, len(header))
 		if err != nil {
 			return err
 		}
@@ -100,25 +106,69 @@ func (s *Service) Export(ctx context.Context, actor auth.Actor, id int64, opt Ex
 	if err := out.write(header); err != nil {
 		return err
 	}
+	keys := s.keys()
+	row := make([]string, len(header))
+	var answers answerParser
+	var codes []string
 	done := 0
-	err = eachSubmitted(ctx, s.DB, s.keys(), id, scope, func(r *Submitted) error {
-		row := []string{r.Reference, r.SubmittedAt.Format(time.RFC3339), r.Kind, string(r.Stakeholder), r.Country, r.Name, r.OrganisationName, r.Email,
-			strconv.FormatBool(r.Consent.Share), string(r.Consent.Publish), strconv.FormatBool(r.Consent.Contact), r.Consent.At.Format(time.RFC3339)}
-		if scope == NoIdentity {
-			row[4] = countryIfState(r)
+	err = eachExportRow(ctx, s.DB, id, func(rid int64, f *[exportFields]string) error {
+		var err error
+		share := f[fShare] == "t"
+		row[0], row[2], row[3], row[9] = f[fReference], f[fKind], f[fStakeholder], f[fPublish]
+		row[8], row[10] = strconv.FormatBool(share), strconv.FormatBool(f[fContact] == "t")
+		if row[1], err = exportTime(f[fSubmittedAt]); err != nil {
+			return err
 		}
-		var codes []string
-		for _, q := range questions {
-			row = append(row, answerExportText(q, r.Answers[q.ID]))
-			for _, byCoder := range codings[answerKey{r.ID, q.ID}] {
-				for _, cid := range byCoder {
-					if l := codeLabels[cid]; l != "" && !containsString(codes, l) {
-						codes = append(codes, l)
+		if row[11], err = exportTime(f[fConsentAt]); err != nil {
+			return err
+		}
+		row[4], row[5], row[6], row[7] = f[fCountry], "", "", ""
+		switch {
+		case scope == NoIdentity:
+			// A state's country is what the analysis shows by country;
+			// others' countries could help identify them.
+			if Stakeholder(f[fStakeholder]) != State {
+				row[4] = ""
+			}
+		case scope == FullIdentity || share:
+			row[5], row[6], row[7] = f[fName], f[fOrganisation], f[fEmail]
+			if err := openIdentity(keys, &row[5], &row[6], &row[7]); err != nil {
+				return err
+			}
+		}
+		for i := range questions {
+			row[len(exportHead)+i] = ""
+		}
+		list, err := answers.parse(f[fAnswers])
+		if err != nil {
+			return fmt.Errorf("export response %d: %w", rid, err)
+		}
+		for _, qa := range list {
+			c, ok := column[qa.question]
+			if !ok {
+				continue // a question deleted since
+			}
+			a := qa.Answer
+			if len(redactions) > 0 {
+				if rs := redactions[answerKey{rid, qa.question}]; len(rs) > 0 {
+					a = redact(a, rs)
+				}
+			}
+			row[c] = answerExportText(questions[c-len(exportHead)], a)
+		}
+		codes = codes[:0]
+		if len(codings) > 0 {
+			for _, q := range questions {
+				for _, byCoder := range codings[answerKey{rid, q.ID}] {
+					for _, cid := range byCoder {
+						if l := codeLabels[cid]; l != "" && !containsString(codes, l) {
+							codes = append(codes, l)
+						}
 					}
 				}
 			}
 		}
-		row = append(row, strings.Join(codes, "; "))
+		row[len(row)-1] = strings.Join(codes, "; ")
 		if err := out.write(row); err != nil {
 			return err
 		}
@@ -126,12 +176,18 @@ func (s *Service) Export(ctx context.Context, actor auth.Actor, id int64, opt Ex
 		if opt.Progress != nil {
 			opt.Progress(done, cnt.Submitted)
 		}
-		return ctx.Err()
+		if done%1024 == 0 {
+			return ctx.Err()
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	if err := out.close(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return audit.Record(ctx, s.DB, actor.UserID, "consultation.export", "consultation", id, fmt.Sprintf("%s, %d responses, identities: %s", opt.Format, done, scopeName(scope)))
@@ -145,15 +201,6 @@ func scopeName(s Identity) string {
 		return "consenting only"
 	}
 	return "none"
-}
-
-// countryIfState keeps a state's country, which is what the analysis
-// shows by country; others' countries could help identify them.
-func countryIfState(r *Submitted) string {
-	if r.Stakeholder == State {
-		return r.Country
-	}
-	return ""
 }
 
 func containsString(list []string, s string) bool {
@@ -175,6 +222,9 @@ func answerExportText(q Question, a Answer) string {
 		return a.File.Name + " sha256:" + a.File.SHA256
 	case q.Kind == ShortText || q.Kind == LongText:
 		return a.Text
+	case len(a.Choices) == 1 && a.Choices[0] != OtherValue:
+		o, _ := q.Option(a.Choices[0])
+		return o.EN
 	}
 	var parts []string
 	for _, c := range a.Choices {
@@ -206,107 +256,4 @@ func (s *Service) exportCodes(ctx context.Context, id int64) (map[int64]string, 
 	rows.Close()
 	codings, err := s.codings(ctx, id)
 	return labels, codings, err
-}
-
-type rowWriter interface {
-	write(row []string) error
-	close() error
-}
-
-type csvRows struct{ w *csv.Writer }
-
-func (c *csvRows) write(row []string) error {
-	for i, v := range row {
-		row[i] = csvSafe(v)
-	}
-	return c.w.Write(row)
-}
-
-func (c *csvRows) close() error { c.w.Flush(); return c.w.Error() }
-
-// csvSafe stops a spreadsheet reading a typed answer as a formula.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-type jsonRows struct {
-	w      io.Writer
-	header []string
-	n      int
-}
-
-func (j *jsonRows) write(row []string) error {
-	if j.n == 0 {
-		j.n++
-		_, err := io.WriteString(j.w, "[")
-		return err
-	}
-	obj := make(map[string]string, len(row))
-	for i, v := range row {
-		obj[j.header[i]] = v
-	}
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return err
-	}
-	sep := "\n"
-	if j.n > 1 {
-		sep = ",\n"
-	}
-	j.n++
-	_, err = io.WriteString(j.w, sep+string(b))
-	return err
-}
-
-func (j *jsonRows) close() error {
-	if j.n == 0 {
-		_, err := io.WriteString(j.w, "[")
-		if err != nil {
-			return err
-		}
-	}
-	_, err := io.WriteString(j.w, "\n]\n")
-	return err
-}
-
-type xlsxRows struct {
-	w  io.Writer
-	f  *excelize.File
-	sw *excelize.StreamWriter
-	n  int
-}
-
-func newXLSXRows(w io.Writer) (*xlsxRows, error) {
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &xlsxRows{w: w, f: f, sw: sw}, nil
-}
-
-func (x *xlsxRows) write(row []string) error {
-	x.n++
-	cell, err := excelize.CoordinatesToCellName(1, x.n)
-	if err != nil {
-		return err
-	}
-	vals := make([]any, len(row))
-	for i, v := range row {
-		vals[i] = v
-	}
-	return x.sw.SetRow(cell, vals)
-}
-
-func (x *xlsxRows) close() error {
-	defer x.f.Close()
-	if err := x.sw.Flush(); err != nil {
-		return err
-	}
-	_, err := x.f.WriteTo(x.w)
-	return err
 }
