@@ -52,15 +52,20 @@ func exportSQL(d store.Dialect) string {
 	sep, when := "char(31)", func(col string) string {
 		return "CASE WHEN " + col + " LIKE '____-__-__ __:__:__% +0000 UTC' THEN substr(" + col + ", 1, 10) || 'T' || substr(" + col + ", 12, 8) || 'Z' ELSE COALESCE(" + col + ", '') END"
 	}
+	// A response written without Submit (bulk loads, tools) may lack the
+	// copy of its answers: those are gathered from consult_answers, as the
+	// migration's backfill does, in the same query and snapshot.
+	gathered := `(SELECT json_group_object(CAST(a.question_id AS TEXT), json(a.value)) FROM consult_answers a WHERE a.response_id = r.id)`
 	if d == store.Postgres {
 		sep = "chr(31)"
 		when = func(col string) string {
 			return "COALESCE(to_char(" + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')`
 		}
+		gathered = `(SELECT json_object_agg(a.question_id::text, a.value::json)::text FROM consult_answers a WHERE a.response_id = r.id)`
 	}
 	fields := []string{"r.reference", "r.respondent_kind", "r.stakeholder", "r.country", "r.name", "r.organisation_name", "r.email",
 		"CASE WHEN r.consent_share THEN 't' ELSE 'f' END", "r.consent_publish", "CASE WHEN r.consent_contact THEN 't' ELSE 'f' END",
-		when("r.consent_at"), when("r.submitted_at"), "r.answers"}
+		when("r.consent_at"), when("r.submitted_at"), "CASE WHEN r.answers <> '' THEN r.answers ELSE COALESCE(" + gathered + ", '{}') END"}
 	return `SELECT r.id, ` + strings.Join(fields, " || "+sep+" || ") + `
 		FROM consult_responses r WHERE r.consultation_id = $1 AND r.status = 'submitted' ORDER BY r.id`
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/store"
@@ -204,12 +206,38 @@ func TestExportFromSubmittedAnswers(t *testing.T) {
 }
 
 // The migration copies the answers of responses submitted before it into
-// consult_responses.answers: an export after the backfill is the same as
-// one from answers Submit wrote.
+// consult_responses.answers, as Submit writes them; and a response that
+// lacks the copy (written without Submit) still exports its answers,
+// gathered from consult_answers.
 func TestExportAnswersBackfill(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newExportFixture(t, db)
+		copies := func() map[int64]map[string]consult.Answer {
+			t.Helper()
+			rows, err := db.Query(ctx, `SELECT id, answers FROM consult_responses WHERE status = 'submitted'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[int64]map[string]consult.Answer{}
+			for rows.Next() {
+				var id int64
+				var v string
+				if err := rows.Scan(&id, &v); err != nil {
+					t.Fatal(err)
+				}
+				if v == "" {
+					continue
+				}
+				var m map[string]consult.Answer
+				if err := json.Unmarshal([]byte(v), &m); err != nil {
+					t.Fatalf("response %d answers %q: %v", id, v, err)
+				}
+				out[id] = m
+			}
+			return out
+		}
 		export := func() string {
 			var buf bytes.Buffer
 			if err := f.svc.Export(ctx, secretariat, f.c.ID, consult.ExportOptions{Format: consult.CSV}, &buf); err != nil {
@@ -217,12 +245,18 @@ func TestExportAnswersBackfill(t *testing.T) {
 			}
 			return buf.String()
 		}
-		before := export()
+		written, before := copies(), export()
+		if len(written) != 2 {
+			t.Fatalf("Submit wrote %d copies of answers, want 2", len(written))
+		}
 		if _, err := db.Exec(ctx, `UPDATE consult_responses SET answers = ''`); err != nil {
 			t.Fatal(err)
 		}
-		if got := export(); got == before {
-			t.Fatalf("export unchanged with the answers column emptied: the test proves nothing")
+		if got := copies(); len(got) != 0 {
+			t.Fatalf("%d copies left after emptying them", len(got))
+		}
+		if got := export(); got != before {
+			t.Errorf("export without the copies:\n%s\nwant\n%s", got, before)
 		}
 		migration, err := os.ReadFile("../store/migrations/" + string(db.Dialect()) + "/00012_export.sql")
 		if err != nil {
@@ -234,6 +268,9 @@ func TestExportAnswersBackfill(t *testing.T) {
 		}
 		if _, err := db.Exec(ctx, string(backfill)); err != nil {
 			t.Fatalf("backfill: %v", err)
+		}
+		if diff := cmp.Diff(written, copies()); diff != "" {
+			t.Errorf("backfilled answers differ from Submit's (-Submit +backfill):\n%s", diff)
 		}
 		if got := export(); got != before {
 			t.Errorf("export after the backfill:\n%s\nwant\n%s", got, before)
