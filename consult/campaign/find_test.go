@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -195,7 +196,8 @@ func TestIncrementalMatchesFind(t *testing.T) {
 
 // BenchmarkFind runs Find on generated answers (campaigntest.Generate) and
 // reports precision and recall (campaigntest.Score), allocated bytes per
-// answer and the peak heap. The Baseline sub-benchmark normalises and
+// answer, the peak heap, and the CPU time used (cpu-s/op, all cores
+// together: on a shared machine wall time depends on the others' load). The Baseline sub-benchmark normalises and
 // digests every answer on one core, counting digests in a map: the
 // exact-duplicate pass alone, the floor any method pays, measured in the
 // same run so the ratio is meaningful on a busy machine.
@@ -214,22 +216,29 @@ func BenchmarkFind(b *testing.B) {
 				peak := watchHeap()
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
+				var cpu time.Duration
 				for b.Loop() {
-					p, r = campaigntest.Score(campaign.Find(answers, campaign.Options{MinSize: 50}), truth)
+					c0 := processCPU()
+					found := campaign.Find(answers, campaign.Options{MinSize: 50})
+					cpu += processCPU() - c0
+					p, r = campaigntest.Score(found, truth)
 				}
 				runtime.ReadMemStats(&after)
+				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 				b.ReportMetric(p, "precision")
 				b.ReportMetric(r, "recall")
 				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/float64(len(answers)), "alloc-B/answer")
 				b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 			})
 			b.Run("Baseline", func(b *testing.B) {
+				c0 := processCPU()
 				for b.Loop() {
 					seen := map[[32]byte]int{}
 					for _, a := range answers {
 						seen[campaign.Digest(a.Text)]++
 					}
 				}
+				b.ReportMetric((processCPU()-c0).Seconds()/float64(b.N), "cpu-s/op")
 			})
 		})
 	}
@@ -280,5 +289,29 @@ func TestGenerateWritesValidUTF8(t *testing.T) {
 		if !utf8.ValidString(a.Text) {
 			t.Fatalf("answer %d is not valid UTF-8: %q", a.ID, a.Text)
 		}
+	}
+}
+
+// BenchmarkThemes suggests themes among generated answers (organic text
+// and planted campaigns, English and French), after collapsing the
+// campaigns' copies.
+//
+//	go test ./consult/campaign -run '^$' -bench Themes -benchtime 1x
+func BenchmarkThemes(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		answers, _ := campaigntest.Generate(n, 11)
+		docs := make([]campaign.Doc, len(answers))
+		for i, a := range answers {
+			docs[i] = campaign.Doc{ID: a.ID, Text: a.Text, Stakeholder: a.Stakeholder}
+		}
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+			var themes []campaign.Theme
+			c0 := processCPU()
+			for b.Loop() {
+				themes = campaign.Themes(docs, campaign.ThemeOptions{})
+			}
+			b.ReportMetric((processCPU()-c0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric(float64(len(themes)), "themes")
+		})
 	}
 }

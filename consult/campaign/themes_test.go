@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -125,16 +124,5 @@ func TestStem(t *testing.T) {
 		if got := stem(in); got != want {
 			t.Errorf("stem(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func BenchmarkThemes(b *testing.B) {
-	for _, n := range []int{1000, 10_000} {
-		docs, _ := plantedDocs(n/len(plantedTopics), 2)
-		b.Run(fmt.Sprintf("%d", n), func(b *testing.B) {
-			for b.Loop() {
-				Themes(docs, ThemeOptions{})
-			}
-		})
 	}
 }
