@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -53,8 +54,8 @@ type ThemeOptions struct {
 // folds plurals and common endings in both languages ("journalistes",
 // "journalists" and "journalist" meet). Vectors are grouped by spherical
 // k-means (cosine similarity), started by k-means++ from a fixed seed and
-// kept from the best of three starts, so the result is the same for the
-// same input.
+// kept from the best of three starts (run at the same time), so the result
+// is the same for the same input.
 func Themes(docs []Doc, opts ThemeOptions) []Theme {
 	if opts.K <= 0 {
 		opts.K = 8
@@ -85,23 +86,36 @@ func Themes(docs []Doc, opts ThemeOptions) []Theme {
 			df[id]++
 		}
 	}
+	// Terms in fewer than two texts say nothing shared; terms in more
+	// than half say nothing distinctive. The others are numbered afresh
+	// so centroids stay small.
 	maxDF := max(2, int(0.5*float64(n)))
+	kept := make([]int32, len(v.stems)) // stem id -> dimension, -1 if dropped
+	var dimStem []int32                 // dimension -> stem id
+	for id, f := range df {
+		kept[id] = -1
+		if f >= 2 && f <= maxDF {
+			kept[id] = int32(len(dimStem))
+			dimStem = append(dimStem, int32(id))
+		}
+	}
 	vecs := make([]sparse, n)
 	for u, b := range bags {
 		var s sparse
 		for id, c := range b {
-			if df[id] < 2 || df[id] > maxDF {
+			if kept[id] < 0 {
 				continue
 			}
-			s = append(s, entry{id, float32((1 + math.Log(float64(c))) * math.Log(float64(n)/float64(df[id])))})
+			s = append(s, entry{kept[id], float32((1 + math.Log(float64(c))) * math.Log(float64(n)/float64(df[id])))})
 		}
 		slices.SortFunc(s, func(a, b entry) int { return cmp.Compare(a.term, b.term) })
 		s.normalise()
 		vecs[u] = s
 	}
+	bags = nil
 
 	k := min(opts.K, n)
-	assign, centroids := bestKMeans(vecs, k, len(v.stems))
+	assign, centroids := bestKMeans(vecs, k, len(dimStem))
 
 	// Themes from the groups.
 	type group struct {
@@ -141,8 +155,8 @@ func Themes(docs []Doc, opts ThemeOptions) []Theme {
 			}
 			return cmp.Compare(a, b)
 		})
-		for _, id := range terms[:min(opts.Terms, len(terms))] {
-			th.Terms = append(th.Terms, v.display(id))
+		for _, d := range terms[:min(opts.Terms, len(terms))] {
+			th.Terms = append(th.Terms, v.display(dimStem[d]))
 		}
 		out = append(out, th)
 	}
@@ -237,18 +251,28 @@ func (s sparse) dot(dense []float32) float32 {
 // partition with the highest total cosine similarity to its centroids.
 // Vectors without terms are assigned -1.
 func bestKMeans(vecs []sparse, k, dims int) ([]int, [][]float32) {
-	var (
-		bestAssign []int
-		bestCent   [][]float32
-		bestScore  = math.Inf(-1)
-	)
-	for seed := uint64(1); seed <= 3; seed++ {
-		assign, cent, score := kmeans(vecs, k, dims, seed)
-		if score > bestScore {
-			bestAssign, bestCent, bestScore = assign, cent, score
+	const starts = 3
+	type result struct {
+		assign []int
+		cent   [][]float32
+		score  float64
+	}
+	var results [starts]result
+	var wg sync.WaitGroup
+	for i := range starts {
+		wg.Go(func() {
+			r := &results[i]
+			r.assign, r.cent, r.score = kmeans(vecs, k, dims, uint64(i+1))
+		})
+	}
+	wg.Wait()
+	best := 0
+	for i := 1; i < starts; i++ {
+		if results[i].score > results[best].score {
+			best = i
 		}
 	}
-	return bestAssign, bestCent
+	return results[best].assign, results[best].cent
 }
 
 func kmeans(vecs []sparse, k, dims int, seed uint64) ([]int, [][]float32, float64) {
@@ -303,7 +327,9 @@ func kmeans(vecs []sparse, k, dims int, seed uint64) ([]int, [][]float32, float6
 		setCentre(c, pick)
 	}
 	var score float64
-	for iter := 0; iter < 30; iter++ {
+	// Stop after 20 rounds, or when fewer than one text in a thousand
+	// moved.
+	for iter := 0; iter < 20; iter++ {
 		changed := 0
 		score = 0
 		for _, i := range live {
@@ -319,7 +345,7 @@ func kmeans(vecs []sparse, k, dims int, seed uint64) ([]int, [][]float32, float6
 			}
 			score += float64(bestSim)
 		}
-		if changed == 0 && iter > 0 {
+		if iter > 0 && changed <= len(live)/1000 {
 			break
 		}
 		for c := range k {
