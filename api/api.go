@@ -51,6 +51,9 @@ func Routes() []Route {
 		{"POST", "/api/v1/consultations/{id}/responses", (*Server).createConsultationResponse},
 		{"GET", "/api/v1/consultations/{id}/export", (*Server).exportConsultation},
 		{"GET", "/api/v1/consultations/{id}/summary", (*Server).consultationSummary},
+		// Campaigns (issue 8): the secretariat's and analysts' tokens only.
+		{"GET", "/api/v1/consultations/{id}/campaigns", (*Server).listCampaigns},
+		{"POST", "/api/v1/consultations/{id}/campaigns/{cid}/decision", (*Server).decideCampaign},
 		// end consultations
 		// Frameworks and endorsements (issue 4): reads need no token.
 		{"GET", "/api/v1/frameworks", (*Server).listFrameworks},
