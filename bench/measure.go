@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -170,15 +171,16 @@ func (l Latencies) Percentile(p float64) time.Duration {
 	return s[min(max(i, 0), len(s)-1)]
 }
 
-func mean(l Latencies) time.Duration {
-	if len(l) == 0 {
+// cpuTime is the CPU time (user and system) this process has used so
+// far. On a machine shared with other work, CPU time per operation is
+// steadier than wall time: it does not count the time spent waiting for
+// a core.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
 	}
-	var sum time.Duration
-	for _, d := range l {
-		sum += d
-	}
-	return sum / time.Duration(len(l))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // ms is a duration in milliseconds.
@@ -191,6 +193,17 @@ type Load struct {
 	FirstErr  error
 	Elapsed   time.Duration
 	Latencies Latencies
+	// CPU is the process's CPU time during the load, the load
+	// generator's included.
+	CPU time.Duration
+}
+
+// CPUPerOp is CPU milliseconds per completed operation.
+func (l Load) CPUPerOp() float64 {
+	if l.Done == 0 {
+		return 0
+	}
+	return ms(l.CPU) / float64(l.Done)
 }
 
 // Rate is completed operations per second.
@@ -211,7 +224,7 @@ func load(ctx context.Context, clients, total int, deadline time.Duration, op fu
 		out  Load
 		wg   sync.WaitGroup
 	)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	lat := make([][]time.Duration, clients)
 	for c := range clients {
 		wg.Add(1)
@@ -245,7 +258,7 @@ func load(ctx context.Context, clients, total int, deadline time.Duration, op fu
 		}()
 	}
 	wg.Wait()
-	out.Elapsed = time.Since(start)
+	out.Elapsed, out.CPU = time.Since(start), cpuTime()-cpu0
 	for _, l := range lat {
 		out.Latencies = append(out.Latencies, l...)
 	}

@@ -101,6 +101,7 @@ func submitOn(ctx context.Context, env *Env, n int, postgres bool) error {
 	env.Result.Figures = append(env.Result.Figures, rate,
 		figure(name+": p50 whole response (4 requests)", "ms", ms(res.Latencies.Percentile(50)), false, ms(base.Latencies.Percentile(50))),
 		figure(name+": p99 whole response (4 requests)", "ms", ms(res.Latencies.Percentile(99)), false, ms(base.Latencies.Percentile(99))),
+		figure(name+": CPU per response (server, client and, on SQLite, the database)", "ms", res.CPUPerOp(), false, base.CPUPerOp()),
 		figure(name+": p50 submit request", "ms", ms(submitLat.Percentile(50)), false, ms(base.Latencies.Percentile(50))),
 		figure(name+": p99 submit request", "ms", ms(submitLat.Percentile(99)), false, ms(base.Latencies.Percentile(99))),
 	)
