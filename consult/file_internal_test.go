@@ -27,7 +27,7 @@ const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:
 
 const info = `<< /Author (Jane Secret) /Creator (SecretCorp Writer) /Producer <536563726574436f7270> /Title (Top secret title) /CreationDate (D:20240102120000Z) >>`
 
-func deflate(t *testing.T, b string) string {
+func deflate(t testing.TB, b string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zlib.NewWriter(&buf)
@@ -41,7 +41,7 @@ func deflate(t *testing.T, b string) string {
 // classicPDF is a PDF 1.4 file with an information dictionary, an
 // uncompressed XMP stream on the catalogue and a compressed one on the
 // page, and an incremental update that changes the title.
-func classicPDF(t *testing.T) []byte {
+func classicPDF(t testing.TB) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	offsets := map[int]int{}
@@ -77,7 +77,7 @@ func classicPDF(t *testing.T) []byte {
 // objectStreamPDF is a PDF 1.5 file whose catalogue, pages, font and
 // information dictionary sit in a compressed object stream, with a
 // compressed XMP stream and a cross-reference stream naming /Info.
-func objectStreamPDF(t *testing.T) []byte {
+func objectStreamPDF(t testing.TB) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
 	packed := []string{
@@ -241,7 +241,7 @@ func TestCleanPDFRefuses(t *testing.T) {
 	}
 }
 
-func zipFile(t *testing.T, files [][2]string) []byte {
+func zipFile(t testing.TB, files [][2]string) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range files {
