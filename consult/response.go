@@ -574,6 +574,9 @@ func (s *Service) Withdraw(ctx context.Context, consultationID int64, token stri
 		if _, err := tx.Exec(ctx, `DELETE FROM consult_files WHERE response_id = $1`, r.ID); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM consult_mail_outbox WHERE response_id = $1`, r.ID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE consult_responses SET status = $1, withdrawn_at = $2, updated_at = $2, name = '', organisation_name = '', country = '', email = '', answers = '',
 			consent_share = FALSE, consent_publish = 'none', consent_contact = FALSE WHERE id = $3`, StatusWithdrawn, now, r.ID)
 		if err != nil {

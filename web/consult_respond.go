@@ -242,6 +242,7 @@ func (s *Server) consultTasks(w http.ResponseWriter, r *http.Request, c consult.
 	return s.render(w, r, http.StatusOK, "consult-tasks", "consult.tasks.title", nil, map[string]any{
 		"C": c, "R": resp, "Tasks": tasks, "Changes": changes, "Accepting": c.Accepting(now), "Closes": bothZones(c.ClosesAt, lang),
 		"Submitted": bothZones(resp.SubmittedAt, lang), "Ready": len(problems) == 0, "CanWithdraw": resp.Status == consult.StatusSubmitted && c.Status != consult.Published,
+		"Saved": r.URL.Query().Get("saved") == "1", "Emailed": r.URL.Query().Get("emailed") == "1",
 	})
 }
 

@@ -74,6 +74,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /consultations/{id}/respond/receipt", page(s.withRespondent(s.consultReceipt)))
 	mux.Handle("GET /consultations/{id}/respond/receipt.json", page(s.withRespondent(s.consultReceiptJSON)))
 	mux.Handle("POST /consultations/{id}/respond/withdraw", page(s.withRespondent(s.consultWithdraw)))
+	mux.Handle("GET /consultations/{id}/respond/email-link", page(s.withRespondent(s.consultEmailLinkForm)))
+	mux.Handle("POST /consultations/{id}/respond/email-link", page(s.withRespondent(s.consultEmailLink)))
 	mux.Handle("GET /admin/consultations/{id}/analysis", page(s.consultAnalysis))
 	mux.Handle("GET /admin/consultations/{id}/analysis/texts", page(s.consultTexts))
 	mux.Handle("POST /admin/consultations/{id}/analysis/redact", page(s.consultRedact))

@@ -48,6 +48,11 @@ func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("re-seal consultation respondents with key %s: %w", id, err)
 	}
+	resumeMails, err := consult.ResealMail(ctx, db, keys)
+	if err != nil {
+		return fmt.Errorf("re-seal the consultations' resume emails with key %s: %w", id, err)
+	}
+	mails += resumeMails
 	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts, %d outbox emails and %d consultation responses.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n, mails, responses)
 	return nil
 }

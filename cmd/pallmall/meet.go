@@ -6,11 +6,13 @@ import (
 	"io"
 	"time"
 
+	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/meet"
 )
 
-// runMeetingsSendMail delivers the meetings' email outbox through an SMTP
-// server, once or every --every. Without --smtp-addr nothing is sent: the
+// runMeetingsSendMail delivers the meetings' email outbox, and the
+// consultations' resume links, through an SMTP server, once or every
+// --every. Without --smtp-addr nothing is sent: the
 // messages stay in the outbox, where the secretariat reads them at
 // /admin/outbox (the development and test set-up).
 func runMeetingsSendMail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,7 +46,12 @@ func runMeetingsSendMail(ctx context.Context, args []string, stdout, stderr io.W
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s sent %d message(s)\n", time.Now().UTC().Format(time.RFC3339), n)
+		// The consultations' resume links go through the same sender.
+		links, err := consult.DeliverMail(ctx, db, keys, mailer, *limit)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s sent %d message(s) and %d resume link(s)\n", time.Now().UTC().Format(time.RFC3339), n, links)
 		if *every <= 0 {
 			return nil
 		}
