@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -246,13 +248,40 @@ func clearSessionCookie(w http.ResponseWriter) {
 
 // clientKey identifies a client for rate limiting only. The address goes no
 // further than the limiter, which keeps a keyed hash of it in memory for a
-// few minutes.
-func clientKey(r *http.Request) string {
+// few minutes. A request from a trusted proxy (TrustedProxies) is counted
+// by the nearest address in its X-Forwarded-For header that is not itself
+// a trusted proxy; anyone else's header is ignored, since a client could
+// write anything there to dodge its limit.
+func (s *Server) clientKey(r *http.Request) string {
 	host := r.RemoteAddr
-	for i := len(host) - 1; i >= 0; i-- {
-		if host[i] == ':' {
-			return host[:i]
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if len(s.TrustedProxies) == 0 {
+		return host
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(addr) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !s.trusted(a.Unmap()) {
+			return a.Unmap().String()
 		}
 	}
 	return host
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }

@@ -50,7 +50,7 @@ func (s *Server) passkeySignInOptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) passkeySignIn(w http.ResponseWriter, r *http.Request) {
-	res, err := s.Auth.FinishPasskeySignIn(r.Context(), r.Header.Get("X-Passkey-Token"), r.Body, clientKey(r))
+	res, err := s.Auth.FinishPasskeySignIn(r.Context(), r.Header.Get("X-Passkey-Token"), r.Body, s.clientKey(r))
 	if err != nil {
 		s.passkeyError(w, r, err)
 		return

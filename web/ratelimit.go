@@ -30,7 +30,7 @@ func (s *Server) withWriteLimit(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := "client:" + clientKey(r)
+		key := "client:" + s.clientKey(r)
 		if a := Actor(r); a.SignedIn() {
 			key = "user:" + strconv.FormatInt(a.UserID, 10)
 		} else if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {

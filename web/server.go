@@ -6,6 +6,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"github.com/pallmall/pallmall/auth"
@@ -42,6 +43,11 @@ type Server struct {
 	// change something) per client, after which they get a 429. Nil means
 	// DefaultWriteLimit.
 	Writes *auth.Limiter
+	// TrustedProxies are the reverse proxies in front of the platform:
+	// per-client limits count their requests by the client address they
+	// forward in X-Forwarded-For (hashed in memory like any address, never
+	// stored or logged). Empty means the connection's own address.
+	TrustedProxies []netip.Prefix
 
 	// DataDir is the data directory; background export files go in its
 	// jobs/ folder, which instances share (docs/scaling.md).

@@ -43,7 +43,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if len(form.Errors) > 0 {
 		return s.render(w, r, http.StatusUnprocessableEntity, "sign-in", "sign_in.title", form, nil)
 	}
-	res, err := s.Auth.SignIn(r.Context(), email, password, clientKey(r))
+	res, err := s.Auth.SignIn(r.Context(), email, password, s.clientKey(r))
 	switch {
 	case errors.Is(err, pallmall.ErrUnauthenticated):
 		form.Errors["email"] = "error.sign_in_failed"
@@ -109,7 +109,7 @@ func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	if !ri.pendingUser.TwoFactor {
 		secret = r.PostForm.Get("secret")
 	}
-	token, err := s.Auth.SecondFactor(r.Context(), ri.token, secret, r.PostForm.Get("code"), clientKey(r))
+	token, err := s.Auth.SecondFactor(r.Context(), ri.token, secret, r.PostForm.Get("code"), s.clientKey(r))
 	if errors.Is(err, pallmall.ErrRateLimited) {
 		form.Errors["code"] = "error.sign_in_throttled"
 		return s.render(w, r, http.StatusTooManyRequests, "sign-in-code", "sign_in_code.title", form, s.secondFactorData(ri.pendingUser, secret))

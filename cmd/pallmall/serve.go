@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -77,6 +78,9 @@ type App struct {
 	// docs/transparency-log.md); empty for none.
 	LogWitnessPolicy   string
 	LogWitnessFailOpen bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for per-client limits (see docs/scaling.md).
+	TrustedProxies []netip.Prefix
 
 	db       *store.DB
 	auth     *auth.Service
@@ -138,7 +142,7 @@ func (a *App) Open(ctx context.Context) error {
 	}
 	a.jobs = &consult.ExportJobs{Service: &consult.Service{DB: a.db, Keys: keys}, Dir: filepath.Join(a.DB.dataDir, "jobs"), ActorOf: a.auth.ActorOf, Logger: a.Logger}
 	site := &web.Server{
-		DataDir: a.DB.dataDir, ExportJobs: a.jobs,
+		DataDir: a.DB.dataDir, ExportJobs: a.jobs, TrustedProxies: a.TrustedProxies,
 		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics, ContactEmail: a.ContactEmail,
 		API: (&api.Server{DB: a.db, Auth: a.auth, Logger: a.Logger}).Handler(),
 		Log: ledger.NewHandler(a.ledger.Dir()), Ledger: a.ledger,
@@ -261,9 +265,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&a.LogOrigin, "log-origin", "", "transparency log origin (default derived from --public-url, e.g. pallmall.example.org/log)")
 	fs.BoolVar(&a.Demo, "demo", false, "load demo organisations and accounts once, and print the demo logins")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, for per-client rate limits only")
 	a.DB.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return usageError{fmt.Sprintf("--trusted-proxy: %q is not an address or CIDR range", p)}
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		a.TrustedProxies = append(a.TrustedProxies, prefix)
 	}
 	switch *logFormat {
 	case "text":
