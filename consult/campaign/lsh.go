@@ -116,7 +116,7 @@ func (ps *partitions) part(p int) []bucketSlot { return ps.entries[ps.start[p]:p
 
 // blockSize is the number of answers Find reads at a time, and the size
 // of the blocks the store keeps (so a growing store never copies).
-const blockSize = 1 << 16
+const blockSize = 1 << 14
 
 // sketchStore keeps the sketches of non-empty distinct texts in fixed
 // blocks, with their compact forms and, band by band, their band keys.
