@@ -317,26 +317,30 @@ func TestAttachmentRefusedKeepsTheForm(t *testing.T) {
 		c := st.client()
 		wantStatus(t, "start", st.post(c, st.path("/start"), url.Values{"kind": {"individual"}, "stakeholder": {"individual"}, "name": {"Bo"}}), http.StatusCreated)
 		section := st.path("/respond/section/" + strconv.FormatInt(st.qn.Sections[0].ID, 10))
+		pdf := "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n" +
+			"3 0 obj\n<< /Author (Ada Lovelace) /Title (Secret plans) >>\nendobj\ntrailer\n<< /Root 1 0 R /Info 3 0 R >>\n%%EOF\n"
 		for _, tt := range []struct {
 			name, file string
 			data       []byte
 			status     int
+			message    string
 		}{
-			{"executable", "tool.exe", []byte("MZ\x90\x00 not a document"), http.StatusUnprocessableEntity},
-			{"pdf", "notes.pdf", []byte("%PDF-1.4\n1 0 obj << /Author (Ada Lovelace) /Title (Secret plans) >> endobj\n%%EOF\n"), http.StatusSeeOther},
+			{"executable", "tool.exe", []byte("MZ\x90\x00 not a document"), http.StatusUnprocessableEntity, "must be a PDF"},
+			{"unreadable pdf", "broken.pdf", []byte("%PDF-1.4\n1 0 obj << /Author (Ada Lovelace) /Title (Secret plans) >> endobj\n%%EOF\n"), http.StatusUnprocessableEntity, "could not remove the hidden details"},
+			{"pdf", "notes.pdf", []byte(pdf), http.StatusSeeOther, ""},
 		} {
 			res := st.postMultipart(c, section, map[string]string{qn(st.q["short"]): "Kept answer", "action": "later"}, qn(st.q["file"]), tt.file, tt.data)
 			if res.StatusCode != tt.status {
 				t.Fatalf("upload %s: status %d, want %d\n%s", tt.name, res.StatusCode, tt.status, excerpt(res.Body))
 			}
-			if tt.status == http.StatusUnprocessableEntity && (!strings.Contains(res.Body, `value="Kept answer"`) || !strings.Contains(res.Body, "must be a PDF")) {
-				t.Errorf("refused upload lost the typed answer or the message")
+			if tt.status == http.StatusUnprocessableEntity && (!strings.Contains(res.Body, `value="Kept answer"`) || !strings.Contains(res.Body, tt.message)) {
+				t.Errorf("refused upload %s lost the typed answer or the message %q", tt.name, tt.message)
 			}
 		}
 		var data []byte
 		db.QueryRow(context.Background(), `SELECT data FROM consult_files`).Scan(&data)
 		if strings.Contains(string(data), "Ada Lovelace") || strings.Contains(string(data), "Secret plans") || !strings.HasPrefix(string(data), "%PDF-1.4") {
-			t.Errorf("stored PDF = %q, want its author and title blanked", data)
+			t.Errorf("stored PDF = %q, want it without its author and title", data)
 		}
 		res := st.get(c, section)
 		if !strings.Contains(res.Body, "notes.pdf") {
