@@ -27,6 +27,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,11 +205,15 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 	a.Demo = true
 	base, _ := startApp(t, a)
 	inner := a.server.Handler
+	var xssHits atomic.Int64 // requests for the URL a payload's <img> names
 	a.server.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/__test/axe.js" {
 			w.Header().Set("Content-Type", "text/javascript")
 			w.Write(axe)
 			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/__test/xss-hit") {
+			xssHits.Add(1)
 		}
 		inner.ServeHTTP(w, r)
 	})
@@ -216,6 +221,7 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 	match := newPatternMatcher(patterns)
 	logins := demoLogins(t, a.DB.dataDir)
 	meeting := injectPayloads(t, a)
+	seeds := injectEverywhere(t, a, meeting)
 	resume := journeys(t, a, meeting)
 	// A one-time link for the set-password page.
 	_, link, err := a.auth.CreateUser(context.Background(), auth.System, auth.NewUser{Email: "new.person@example.org", Name: "New Person", Role: auth.Analyst}, time.Hour)
@@ -225,6 +231,7 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 
 	b := newBrowser(t, base)
 	covered := map[string]string{} // pattern -> first URL checked
+	pagesChecked := 0
 	var problems []string
 	check := func(s *session, role, path string) {
 		for _, lang := range []string{"en", "fr"} {
@@ -289,7 +296,11 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 				check(s, role, path)
 			} else {
 				s.open(path)
+				if got := get(s, "injection", chromedp.Evaluate[string](injectionCheck)); got != "" {
+					problems = append(problems, fmt.Sprintf("%s as %s: a payload was injected into the page: %s", path, role, got))
+				}
 			}
+			pagesChecked++
 			pages, downloads := s.links()
 			queue = append(queue, pages...)
 			for _, d := range downloads {
@@ -304,10 +315,10 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 
 	// The public, including the set-password page a new person opens.
 	pub := b.session()
-	crawl(pub, "public", []string{"/", "/sign-in", "/account/set-password/" + link})
+	crawl(pub, "public", append([]string{"/", "/sign-in", "/account/set-password/" + link}, seeds["public"]...))
 	// A respondent coming back to their draft through their private link.
 	respondent := b.session()
-	crawl(respondent, "respondent", []string{resume})
+	crawl(respondent, "respondent", append([]string{resume}, seeds["public"]...))
 	// Each role, signing in through the pages (the second-factor page is
 	// checked on the way).
 	for _, email := range []string{"secretariat@pallmall.example", "delegate.uk@pallmall.example", "delegate.fr@pallmall.example", "delegate.ngo@pallmall.example", "analyst@pallmall.example", "partner@pallmall.example"} {
@@ -328,7 +339,7 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 			code, _ := auth.TOTPCode(l[1], time.Now())
 			s.submit(map[string]string{"#code": code}, "main form button[type=submit]")
 		}
-		crawl(s, email, []string{"/account", "/"})
+		crawl(s, email, append(append([]string{"/account", "/"}, seeds[email]...), seeds["public"]...))
 		if email == "secretariat@pallmall.example" {
 			// A background export, started by a form, has a progress page.
 			s.open("/admin/consultations/1")
@@ -353,7 +364,10 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	t.Logf("checked %d page routes in English and French", len(covered))
+	if n := xssHits.Load(); n > 0 {
+		t.Errorf("the browser requested the URL named by a payload's <img> %d times: a payload was injected", n)
+	}
+	t.Logf("checked %d page routes in English and French; %d pages checked for injection", len(covered), pagesChecked)
 }
 
 func withLang(path, lang string) string {
@@ -365,14 +379,22 @@ func withLang(path, lang string) string {
 
 // payload tries to break out of every HTML context it may land in. The
 // data-pmxss attribute marks any element it manages to create.
-const payload = `Atlantis <script>window.__pmxss=1</script>"><img src=x onerror="window.__pmxss=2" data-pmxss>'><svg data-pmxss onload="window.__pmxss=3"></svg></textarea></title>`
+const payload = `Atlantis <script>window.__pmxss=1</script>"><img src=/__test/xss-hit onerror="window.__pmxss=2" data-pmxss>'><svg data-pmxss onload="window.__pmxss=3"></svg></textarea></title>`
 
-// injectionCheck reports what a payload injected, or "" if nothing.
+// injectionCheck reports what a payload injected, or "" if nothing: a
+// script that ran, an element it created, a script element holding it,
+// or a javascript: link (from the URL payload put in link fields).
 const injectionCheck = `(() => {
 	if (window.__pmxss) return 'a payload script ran'
 	const el = document.querySelector('[data-pmxss]')
 	if (el) return 'an injected <' + el.tagName.toLowerCase() + '> element'
 	for (const sc of document.scripts) if (sc.textContent.includes('__pmxss')) return 'an injected <script>'
+	for (const a of document.querySelectorAll('[href], [src], [action], [formaction]')) {
+		for (const name of ['href', 'src', 'action', 'formaction']) {
+			const v = (a.getAttribute(name) || '').trim().toLowerCase()
+			if (v.startsWith('javascript:')) return 'an injected ' + name + ' on <' + a.tagName.toLowerCase() + '>'
+		}
+	}
 	return ''
 })()`
 
