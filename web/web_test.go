@@ -527,3 +527,49 @@ func TestAccessibilityStatement(t *testing.T) {
 		t.Error("the footer does not link the accessibility statement")
 	}
 }
+
+// TestEachLimitedActionIsRefusedClearly checks the write limit on each
+// action issue 9 names (sign-in, starting and submitting a consultation
+// response, adding a statement, proposing a register change), with its
+// message in English and French, and the API's JSON error.
+func TestEachLimitedActionIsRefusedClearly(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t))
+	for _, path := range []string{"/sign-in", "/consultations/1/start", "/consultations/1/respond/submit", "/deliberations/1/statements", "/register/propose", "/api/v1/consultations/1/responses"} {
+		limited := &web.Server{DB: s.db, Auth: s.auth, Writes: auth.NewLimiter(1, time.Minute)}
+		h, err := limited.Handler()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewTLSServer(h)
+		post := func(query string) (int, string) {
+			req, _ := http.NewRequest("POST", srv.URL+path+query, strings.NewReader("x=1"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		if code, _ := post(""); code == http.StatusTooManyRequests {
+			t.Errorf("POST %s: first request refused", path)
+		}
+		code, body := post("?lang=fr")
+		switch {
+		case code != http.StatusTooManyRequests:
+			t.Errorf("POST %s over the limit = %d, want 429", path, code)
+		case strings.HasPrefix(path, "/api/"):
+			if !strings.Contains(body, `"rate_limited"`) {
+				t.Errorf("POST %s over the limit: body %q lacks the rate_limited code", path, body)
+			}
+		case !strings.Contains(body, "Trop de requêtes") && !strings.Contains(body, "Trop de demandes"):
+			t.Errorf("POST %s?lang=fr over the limit: no French message in %q", path, body[:min(len(body), 300)])
+		}
+		code, body = post("")
+		if code != http.StatusTooManyRequests || (!strings.HasPrefix(path, "/api/") && !strings.Contains(body, "Too many requests")) {
+			t.Errorf("POST %s over the limit = %d without the English message", path, code)
+		}
+		srv.Close()
+	}
+}
