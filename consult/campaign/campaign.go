@@ -132,45 +132,57 @@ func Find(answers []Answer, opts Options) []Campaign {
 	workers := runtime.GOMAXPROCS(0)
 
 	// Exact duplicates first: one distinct text per normalised digest.
-	// Answers are read in blocks: each block is normalised, digested and
-	// sketched on all cores, then its new texts are kept in input order.
-	// No normalised text outlives its block.
+	// Answers are read in blocks: each block is normalised and digested on
+	// all cores, its new texts are picked out in input order, then
+	// sketched on all cores straight into the store. No normalised text
+	// outlives its block.
 	owner := make([]int32, len(answers)) // answer -> distinct text, -1 if empty
 	var firsts []int32                   // distinct text -> its first answer
 	sketches := newSketchStore()
 	digests := newDigestSet(len(answers))
-	blockDigests := make([][32]byte, min(len(answers), blockSize))
-	blockSketches := make([]Sketch, min(len(answers), blockSize))
-	blockKeys := make([][NumBands]uint64, min(len(answers), blockSize))
-	blockEmpty := make([]bool, min(len(answers), blockSize))
+	bsize := min(len(answers), blockSize)
+	blockDigests := make([][32]byte, bsize)
+	spans := make([][2]int32, bsize)                                // normalised text in its chunk's arena
+	arenas := make([][]byte, (bsize+parallelChunk-1)/parallelChunk) // one per chunk
+	var fresh []int32                                               // the block's new texts
 	for lo := 0; lo < len(answers); lo += blockSize {
 		hi := min(lo+blockSize, len(answers))
 		parallel(hi-lo, workers, func(from, to int) {
-			var buf []byte
+			c := from / parallelChunk
+			arena := arenas[c][:0]
 			for k := from; k < to; k++ {
-				buf = appendNormal(buf[:0], answers[lo+k].Text)
-				if blockEmpty[k] = len(buf) == 0; blockEmpty[k] {
-					continue
+				start := len(arena)
+				arena = appendNormal(arena, answers[lo+k].Text)
+				spans[k] = [2]int32{int32(start), int32(len(arena))}
+				if len(arena) > start {
+					blockDigests[k] = sha256.Sum256(arena[start:])
 				}
-				blockDigests[k] = sha256.Sum256(buf)
-				blockSketches[k] = sketchOf(buf)
-				blockKeys[k] = bandKeys(&blockSketches[k])
 			}
+			arenas[c] = arena
 		})
+		fresh = fresh[:0]
 		for k := range hi - lo {
-			if blockEmpty[k] {
+			if spans[k][0] == spans[k][1] {
 				owner[lo+k] = -1
 				continue
 			}
 			j, added := digests.add(&blockDigests[k], int32(len(firsts)))
 			if added {
 				firsts = append(firsts, int32(lo+k))
-				sketches.add(&blockSketches[k], &blockKeys[k])
+				fresh = append(fresh, int32(k))
 			}
 			owner[lo+k] = j
 		}
+		base := sketches.len()
+		sketches.grow(base + len(fresh))
+		parallel(len(fresh), workers, func(from, to int) {
+			for f := from; f < to; f++ {
+				k := fresh[f]
+				sketches.set(base+f, arenas[int(k)/parallelChunk][spans[k][0]:spans[k][1]])
+			}
+		})
 	}
-	blockDigests, blockSketches, blockKeys, blockEmpty, digests = nil, nil, nil, nil, nil
+	blockDigests, spans, arenas, digests = nil, nil, nil, nil
 
 	uf := link(sketches, minAgree(opts.Threshold), workers)
 	sketches = nil
@@ -219,10 +231,14 @@ func Find(answers []Answer, opts Options) []Campaign {
 	return out
 }
 
+// parallelChunk is the size of the chunks parallel hands out; each
+// chunk starts at a multiple of it.
+const parallelChunk = 4096
+
 // parallel runs f over [0, n) split into contiguous chunks on workers
 // goroutines.
 func parallel(n, workers int, f func(lo, hi int)) {
-	const chunk = 4096
+	const chunk = parallelChunk
 	if n <= chunk || workers <= 1 {
 		f(0, n)
 		return

@@ -140,25 +140,32 @@ func (s *sketchStore) compactAt(i int) *compactSketch {
 	return &s.compact[i/blockSize][i%blockSize]
 }
 
-// add stores a sketch of a non-empty text with its band keys.
-func (s *sketchStore) add(x *Sketch, keys *[NumBands]uint64) {
-	blk, k := s.n/blockSize, s.n%blockSize
-	if k == 0 {
+// grow makes room for n texts.
+func (s *sketchStore) grow(n int) {
+	for len(s.full)*blockSize < n {
 		s.full = append(s.full, make([]Sketch, blockSize))
 		s.compact = append(s.compact, make([]compactSketch, blockSize))
 		for b := range s.keys {
 			s.keys[b] = append(s.keys[b], make([]uint64, blockSize))
 		}
 	}
-	s.full[blk][k] = *x
-	c := &s.compact[blk][k]
-	for i, v := range x {
-		c[i/8] |= uint64(byte(v>>20)) << (8 * (i % 8))
+	s.n = max(s.n, n)
+}
+
+// set sketches text number i, whose normalised text is not empty, in
+// place. Different i may be set at the same time.
+func (s *sketchStore) set(i int, normalised []byte) {
+	blk, k := i/blockSize, i%blockSize
+	x := &s.full[blk][k]
+	*x = sketchOf(normalised)
+	var c compactSketch
+	for b, v := range x {
+		c[b/8] |= uint64(byte(v>>20)) << (8 * (b % 8))
 	}
+	s.compact[blk][k] = c
 	for b := range s.keys {
-		s.keys[b][blk][k] = keys[b]
+		s.keys[b][blk][k] = bandKey(x, b)
 	}
-	s.n++
 }
 
 // compactAgreement counts the bins whose bytes agree: at least as many as

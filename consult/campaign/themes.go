@@ -191,9 +191,8 @@ func nearGroups(docs []Doc) (unitOf []int, unitText []int) {
 			j = len(firsts)
 			byDigest[dg] = j
 			firsts = append(firsts, i)
-			sk := sketchOf(buf)
-			keys := bandKeys(&sk)
-			sketches.add(&sk, &keys)
+			sketches.grow(len(firsts))
+			sketches.set(len(firsts)-1, buf)
 		}
 		distinctOf[i] = j
 	}
