@@ -92,11 +92,11 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 				return err
 			}
 		}
-		var by any
-		if actor.UserID != 0 {
-			by = actor.UserID
-		}
-		_, err = tx.Exec(ctx, `UPDATE consult_responses SET api_user_id = $1 WHERE id = $2`, by, rr.ID)
+		// api_user_id marks a response given whole rather than typed
+		// through the forms, so its timing means nothing (the campaign
+		// detection's fast-typing check skips it): the user whose token
+		// sent it, or 0 for the platform itself (the demo, imports).
+		_, err = tx.Exec(ctx, `UPDATE consult_responses SET api_user_id = $1 WHERE id = $2`, actor.UserID, rr.ID)
 		return err
 	})
 	if err != nil {

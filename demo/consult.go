@@ -89,17 +89,8 @@ var consultSections = []struct {
 }
 
 var (
-	demoCountries = []string{"GB", "FR", "GH", "JP", "PL", "IE", "CI", "CH", "US", "DE", "KE", "MX", "NL", "SE", "SG", "CA", "AU", "EE", "FI", "IT"}
-	nextSteps     = []string{"Agree a code of practice for states that buy intrusion tools.", "Set up a shared register of vendors and brokers.",
-		"Fund support for people targeted by spyware.", "Make know-your-customer checks mandatory across the market.",
-		"Publish annual transparency reports from every participating state.", "Bring more industry voices into the process.",
-		"Create a way for victims to seek redress across borders.", "Work with platforms to notify users who are targeted."}
-	regimes = []string{"Intrusion software is on our dual-use export control list; licences are reviewed by an inter-ministerial committee.",
-		"We license vendors and require end-user certificates; breaches are criminal offences.", "Our regime follows the Wassenaar Arrangement with additional human-rights screening."}
-	practices = []string{"We refuse sales to governments with records of abuse and audit our resellers every year.", "We publish a transparency report and have a human-rights policy reviewed by outside experts.",
-		"Our vulnerability disclosure programme pays researchers and reports to vendors first.", "We run know-your-customer checks and keep records of every licence."}
-	supports = []string{"Free forensic checks for journalists and a hotline run by trusted civil society groups.", "Legal aid for victims and notification by platforms when accounts are targeted.",
-		"Funding for independent labs that analyse infections and publish their findings.", "Digital security training for human-rights defenders in their own language."}
+	demoMinistries = []string{"Ministry of Foreign Affairs", "Ministry of Defence", "Ministry of the Interior", "Ministry of Justice", "Export control office", "Cyber security agency"}
+	demoCountries  = []string{"GB", "FR", "GH", "JP", "PL", "IE", "CI", "CH", "US", "DE", "KE", "MX", "NL", "SE", "SG", "CA", "AU", "EE", "FI", "IT"}
 )
 
 // loadConsult creates the demo consultation, opens it, and submits
@@ -158,7 +149,8 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(3, 2024))
-	pick := func(list []string) string { return list[rng.IntN(len(list))] }
+	// Free text is composed by its own generator (consult_answers.go).
+	words := rand.New(rand.NewPCG(5, 2024))
 	choice := func(q consult.Question) []string { return []string{q.Choices()[rng.IntN(len(q.Choices()))].Value} }
 	kinds := []consult.Stakeholder{}
 	for k, n := range map[consult.Stakeholder]int{consult.State: 60, consult.Industry: 70, consult.CivilSociety: 110, consult.Academia: 40, consult.International: 10, consult.Individual: 10} {
@@ -170,17 +162,20 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 	span := now.Sub(opened) - time.Hour
 	for i, k := range kinds[:min(len(kinds), ConsultResponses)] {
 		clock = opened.Add(time.Duration(float64(span)*float64(i)/float64(ConsultResponses)) + time.Duration(rng.IntN(3600))*time.Second)
+		lang := []string{"en", "fr"}[rng.IntN(2)]
 		about := consult.About{Kind: consult.AsOrganisation, Stakeholder: k, Name: fmt.Sprintf("Respondent %d", i+1), OrganisationName: fmt.Sprintf("Demo organisation %d (fictional)", i+1)}
 		if k == consult.Individual || (k == consult.CivilSociety && rng.IntN(3) == 0) || k == consult.Academia && rng.IntN(2) == 0 {
 			about.Kind, about.OrganisationName = consult.AsIndividual, ""
 		}
 		if k == consult.State {
 			about.Country = demoCountries[rng.IntN(len(demoCountries))]
-			about.OrganisationName = "Government of " + about.Country + " (demo)"
+			// A ministry each, so that no government is claimed by
+			// three contacts (which the campaign detection flags).
+			about.OrganisationName = fmt.Sprintf("%s, %s (demo %d)", demoMinistries[rng.IntN(len(demoMinistries))], about.Country, i+1)
 		}
 		a := map[int64]consult.Answer{
 			ids["familiar"].ID: {Choices: choice(ids["familiar"])},
-			ids["next"].ID:     {Text: pick(nextSteps)},
+			ids["next"].ID:     {Text: nextAnswer(words, lang)},
 		}
 		// Views on the threat lean by group, as in real consultations.
 		lean := map[consult.Stakeholder]int{consult.State: 3, consult.Industry: 2, consult.CivilSociety: 4, consult.Academia: 4, consult.International: 3, consult.Individual: 4}[k]
@@ -190,7 +185,7 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 			yes := rng.IntN(3) > 0
 			a[ids["regime"].ID] = consult.Answer{Choices: []string{map[bool]string{true: "yes", false: "no"}[yes]}}
 			if yes {
-				a[ids["regime_how"].ID] = consult.Answer{Text: pick(regimes)}
+				a[ids["regime_how"].ID] = consult.Answer{Text: regimeAnswer(words)}
 			}
 			order := rng.Perm(4)
 			var rank []string
@@ -207,23 +202,22 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 			}
 			ans := consult.Answer{Choices: chain}
 			if rng.IntN(8) == 0 {
-				ans.Choices, ans.Other = append(ans.Choices, consult.OtherValue), "Penetration testing services"
+				ans.Choices, ans.Other = append(ans.Choices, consult.OtherValue), otherChainAnswer(words)
 			}
 			a[ids["chain"].ID] = ans
 			a[ids["kyc"].ID] = consult.Answer{Choices: []string{fmt.Sprint(rng.IntN(5) + 1)}}
 			if rng.IntN(2) == 0 {
-				a[ids["industry_practice"].ID] = consult.Answer{Text: pick(practices)}
+				a[ids["industry_practice"].ID] = consult.Answer{Text: practiceAnswer(words)}
 			}
 		case consult.CivilSociety, consult.Academia, consult.Individual:
 			yes := rng.IntN(2) == 0
 			a[ids["targeted"].ID] = consult.Answer{Choices: []string{map[bool]string{true: "yes", false: "no"}[yes]}}
 			if yes {
-				a[ids["support"].ID] = consult.Answer{Text: pick(supports)}
+				a[ids["support"].ID] = consult.Answer{Text: supportAnswer(words, lang)}
 			}
 		}
 		share, contact := k == consult.State || rng.IntN(3) == 0, false
 		publish := []consult.Publish{consult.PublishNamed, consult.PublishAnonymous, consult.PublishAnonymous, consult.PublishNone}[rng.IntN(4)]
-		lang := []string{"en", "fr"}[rng.IntN(2)]
 		if _, err := svc.SubmitDirect(ctx, auth.System, cons.ID, consult.Direct{About: about, Answers: a, Share: &share, Contact: &contact, Publish: publish, Lang: lang}); err != nil {
 			return fmt.Errorf("demo response %d: %w", i+1, err)
 		}

@@ -76,6 +76,9 @@ func runConsultCampaigns(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	took := time.Since(start)
+	if run, err = svc.CampaignRunByID(ctx, auth.System, *id, run.ID); err != nil {
+		return err
+	}
 	cs, err := svc.Campaigns(ctx, auth.System, *id, *minSize)
 	if err != nil {
 		return err
