@@ -128,6 +128,9 @@ func (s *Service) CampaignRunByID(ctx context.Context, actor auth.Actor, consult
 	if !canAnalyse(actor) {
 		return CampaignRun{}, pallmall.ErrForbidden
 	}
+	if _, err := s.Get(ctx, actor, consultationID); err != nil {
+		return CampaignRun{}, err
+	}
 	return scanRun(s.DB.QueryRow(ctx, `SELECT id, consultation_id, state, done, total, min_size, found, started_at, finished_at FROM consult_campaign_runs
 		WHERE id = $1 AND consultation_id = $2`, runID, consultationID))
 }
@@ -137,6 +140,9 @@ func (s *Service) CampaignRunByID(ctx context.Context, actor auth.Actor, consult
 func (s *Service) LatestCampaignRun(ctx context.Context, actor auth.Actor, consultationID int64) (CampaignRun, error) {
 	if !canAnalyse(actor) {
 		return CampaignRun{}, pallmall.ErrForbidden
+	}
+	if _, err := s.Get(ctx, actor, consultationID); err != nil {
+		return CampaignRun{}, err
 	}
 	return scanRun(s.DB.QueryRow(ctx, `SELECT id, consultation_id, state, done, total, min_size, found, started_at, finished_at FROM consult_campaign_runs
 		WHERE consultation_id = $1 ORDER BY id DESC LIMIT 1`, consultationID))
