@@ -25,6 +25,12 @@ func TestResumeLinkEmailForm(t *testing.T) {
 		if !strings.Contains(res.Body, "Your answers are saved") || !strings.Contains(res.Body, `name="email"`) {
 			t.Errorf("the save page lacks its banner or the email field: %s", excerpt(res.Body))
 		}
+		res = st.get(c, st.path("/respond"))
+		if !strings.Contains(res.Body, `href="`+st.path("/respond/email-link")+`"`) {
+			t.Errorf("the response page does not link to the email form")
+		}
+		res = st.get(c, st.path("/respond/email-link"))
+		wantStatus(t, "email form", res, http.StatusOK)
 		res = st.post(c, st.path("/respond/email-link"), url.Values{"email": {"ada at example"}})
 		wantStatus(t, "bad address", res, http.StatusUnprocessableEntity)
 		if !strings.Contains(res.Body, `value="ada at example"`) || !strings.Contains(res.Body, `href="#email"`) {
