@@ -74,36 +74,97 @@ func exportSQL(d store.Dialect) string {
 // order, one query for all of them, handing fn each response's id and its
 // fields (see exportSQL). The fields are substrings of one string per row,
 // valid until fn returns.
+//
+// Reading rows from the database and writing them out take about the same
+// CPU time, so a goroutine reads while fn writes: batches of exportBatch
+// rows go through a channel and come back to be reused, so memory stays
+// fixed. When fn fails the query is cancelled and its rows closed before
+// eachExportRow returns.
 func eachExportRow(ctx context.Context, db *store.DB, consultationID int64, fn func(id int64, f *[exportFields]string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rows, err := db.Query(ctx, exportSQL(db.Dialect()), consultationID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var (
-		id     int64
-		joined string
-		f      [exportFields]string
-	)
-	for rows.Next() {
-		if err := rows.Scan(&id, &joined); err != nil {
-			return err
-		}
-		rest := joined
-		for i := range exportFields - 1 {
-			v, after, ok := strings.Cut(rest, exportSep)
-			if !ok {
-				return fmt.Errorf("export response %d: %d fields, want %d", id, i+1, exportFields)
-			}
-			f[i], rest = v, after
-		}
-		f[fAnswers] = rest
-		if err := fn(id, &f); err != nil {
-			return err
-		}
+	type batch struct {
+		ids    []int64
+		joined []string
 	}
-	return rows.Err()
+	const batches = 4
+	full, free := make(chan *batch, batches), make(chan *batch, batches)
+	for range batches {
+		free <- &batch{ids: make([]int64, 0, exportBatch), joined: make([]string, 0, exportBatch)}
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(full)
+		defer rows.Close()
+		b := <-free
+		for rows.Next() {
+			var id int64
+			var joined string
+			if err := rows.Scan(&id, &joined); err != nil {
+				readErr <- err
+				return
+			}
+			b.ids, b.joined = append(b.ids, id), append(b.joined, joined)
+			if len(b.ids) < exportBatch {
+				continue
+			}
+			full <- b // never blocks for long: fn's side returns every batch or cancels
+			select {
+			case b = <-free:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			readErr <- err
+			return
+		}
+		if len(b.ids) > 0 {
+			full <- b
+		}
+	}()
+	var f [exportFields]string
+	err = func() error {
+		for b := range full {
+			for i, id := range b.ids {
+				rest := b.joined[i]
+				for k := range exportFields - 1 {
+					v, after, ok := strings.Cut(rest, exportSep)
+					if !ok {
+						return fmt.Errorf("export response %d: %d fields, want %d", id, k+1, exportFields)
+					}
+					f[k], rest = v, after
+				}
+				f[fAnswers] = rest
+				if err := fn(id, &f); err != nil {
+					return err
+				}
+			}
+			b.ids, b.joined = b.ids[:0], b.joined[:0]
+			free <- b
+		}
+		return nil
+	}()
+	if err != nil {
+		cancel()
+		for range full { // let the reader finish and close its rows
+		}
+		return err
+	}
+	select {
+	case err := <-readErr:
+		return err
+	default:
+		return ctx.Err() // the reader stops early only when ctx ends
+	}
 }
+
+// exportBatch is how many rows the reading goroutine hands over at once.
+const exportBatch = 256
 
 // exportTime formats a stored time as the export shows it: RFC 3339 in
 // UTC, to the second. It takes the text exportSQL gives: already in that

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
+	"github.com/pallmall/pallmall/consult/consulttest"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
 )
@@ -280,6 +283,54 @@ func TestExportAnswersBackfill(t *testing.T) {
 			t.Errorf("%d unsubmitted responses have answers copied (%v), want 0", n, err)
 		}
 	})
+}
+
+// An export that fails part way, because the writer fails or the context
+// ends, returns that error and leaves nothing running: the next export of
+// the same database works.
+func TestExportStopsCleanly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := &consult.Service{DB: db}
+		const n = 3000 // several batches of the reading goroutine
+		s, err := consulttest.Seed(ctx, svc, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{consult.CSV, consult.JSON} {
+			if err := svc.Export(ctx, secretariat, s.ConsultationID, consult.ExportOptions{Format: format}, &failingWriter{left: 50_000}); !errors.Is(err, errWriterFull) {
+				t.Errorf("%s export to a failing writer = %v, want errWriterFull", format, err)
+			}
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		err = svc.Export(cctx, secretariat, s.ConsultationID, consult.ExportOptions{Format: consult.CSV, Progress: func(done, total int) {
+			if done == 1500 {
+				cancel()
+			}
+		}}, io.Discard)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("export cancelled part way = %v, want context.Canceled", err)
+		}
+		var buf bytes.Buffer
+		if err := svc.Export(ctx, secretariat, s.ConsultationID, consult.ExportOptions{Format: consult.CSV}, &buf); err != nil {
+			t.Fatalf("export after the failures: %v", err)
+		}
+		if got := len(rowsByReference(t, buf.Bytes())); got != n {
+			t.Errorf("export after the failures has %d rows, want %d", got, n)
+		}
+	})
+}
+
+var errWriterFull = errors.New("writer full")
+
+type failingWriter struct{ left int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		return 0, errWriterFull
+	}
+	w.left -= len(p)
+	return len(p), nil
 }
 
 func keys[V any](m map[string]V) []string {
