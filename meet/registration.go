@@ -380,7 +380,7 @@ func (s *Service) Register(ctx context.Context, actor auth.Actor, meetingID, org
 		if err != nil {
 			return err
 		}
-		if err := replaceParticipants(ctx, tx, reg.ID, people); err != nil {
+		if err := s.replaceParticipants(ctx, tx, reg.ID, people); err != nil {
 			return err
 		}
 		if err := s.notifyOrg(ctx, tx, m, orgID, event, &reg); err != nil {
@@ -522,11 +522,14 @@ func registrationRow(ctx context.Context, q store.Querier, meetingID, orgID int6
 	return r, err
 }
 
-func replaceParticipants(ctx context.Context, tx *store.Tx, regID int64, people []Participant) error {
+// replaceParticipants stores a delegation's members, their names, job
+// titles, dietary and access needs sealed (see sealParticipant).
+func (s *Service) replaceParticipants(ctx context.Context, tx *store.Tx, regID int64, people []Participant) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM meeting_participants WHERE registration_id = $1`, regID); err != nil {
 		return err
 	}
 	for i, p := range people {
+		p = sealParticipant(s.keys(), p)
 		if _, err := tx.Exec(ctx, `INSERT INTO meeting_participants (registration_id, position, name, job_title, is_head, dietary, access_needs)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, regID, i, p.Name, p.JobTitle, p.Head, p.Dietary, p.AccessNeeds); err != nil {
 			return err
@@ -535,12 +538,23 @@ func replaceParticipants(ctx context.Context, tx *store.Tx, regID int64, people 
 	return nil
 }
 
-func participants(ctx context.Context, q store.Querier, regID int64) ([]Participant, error) {
+// participants returns a registration's members, opened. Callers have
+// checked that the actor may see them.
+func (s *Service) participants(ctx context.Context, q store.Querier, regID int64) ([]Participant, error) {
 	rows, err := q.Query(ctx, `SELECT name, job_title, is_head, dietary, access_needs FROM meeting_participants WHERE registration_id = $1 ORDER BY position`, regID)
-	return store.ScanAll(rows, err, func(r *sql.Rows) (Participant, error) {
+	people, err := store.ScanAll(rows, err, func(r *sql.Rows) (Participant, error) {
 		var p Participant
 		return p, r.Scan(&p.Name, &p.JobTitle, &p.Head, &p.Dietary, &p.AccessNeeds)
 	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range people {
+		if err := openParticipant(s.keys(), &people[i]); err != nil {
+			return nil, fmt.Errorf("registration %d: %w", regID, err)
+		}
+	}
+	return people, nil
 }
 
 // Registration returns organisation orgID's registration for a meeting,
@@ -558,7 +572,7 @@ func (s *Service) Registration(ctx context.Context, actor auth.Actor, meetingID,
 	if err != nil {
 		return r, err
 	}
-	r.Participants, err = participants(ctx, s.DB, r.ID)
+	r.Participants, err = s.participants(ctx, s.DB, r.ID)
 	return r, err
 }
 
@@ -587,7 +601,7 @@ func (s *Service) Registrations(ctx context.Context, actor auth.Actor, meetingID
 		return nil, err
 	}
 	for i := range regs {
-		if regs[i].Participants, err = participants(ctx, s.DB, regs[i].ID); err != nil {
+		if regs[i].Participants, err = s.participants(ctx, s.DB, regs[i].ID); err != nil {
 			return nil, err
 		}
 	}

@@ -44,6 +44,10 @@ func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("re-seal the meetings' email outbox with key %s: %w", id, err)
 	}
+	members, err := meet.ResealParticipants(ctx, db, keys)
+	if err != nil {
+		return fmt.Errorf("re-seal meeting delegations' members with key %s: %w", id, err)
+	}
 	responses, err := consult.ResealResponses(ctx, db, keys)
 	if err != nil {
 		return fmt.Errorf("re-seal consultation respondents with key %s: %w", id, err)
@@ -53,6 +57,6 @@ func runKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("re-seal the consultations' resume emails with key %s: %w", id, err)
 	}
 	mails += resumeMails
-	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts, %d outbox emails and %d consultation responses.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n, mails, responses)
+	fmt.Fprintf(stdout, "New identity key %s in %s; re-sealed %d accounts, %d outbox emails, %d delegation members and %d consultation responses.\nCopy the key file to every server running pallmall on this database, and back it up.\n", id, filepath.Join(dir, vault.FileName), n, mails, members, responses)
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/demo"
 	"github.com/pallmall/pallmall/ledger"
+	"github.com/pallmall/pallmall/meet"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/vault"
 	"github.com/pallmall/pallmall/web"
@@ -106,6 +107,12 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.auth = &auth.Service{DB: a.db, Keys: keys, Password: a.Password, Clients: auth.NewLimiter(20, 5*time.Minute)}
+	// Delegation members stored in clear before they were sealed are
+	// sealed now (vault needs the keys, so a migration cannot do it).
+	if _, err := meet.SealClearParticipants(ctx, a.db, keys); err != nil {
+		a.db.Close()
+		return fmt.Errorf("seal meeting delegations' members: %w", err)
+	}
 	if a.listener, err = net.Listen("tcp", a.Addr); err != nil {
 		a.db.Close()
 		return err
