@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -50,9 +51,11 @@ func plantedDocs(perTopic int, seed uint64) (docs []Doc, topicOf map[int64]int) 
 
 func TestThemesRecoverPlantedTopics(t *testing.T) {
 	docs, topicOf := plantedDocs(60, 1)
-	// A campaign: 400 copies of one text with words of its own.
-	for i := range 400 {
-		docs = append(docs, Doc{ID: int64(10_000 + i), Text: "Cryptocurrency mining wastes energy; cryptocurrency mining must stop!", Stakeholder: "individual"})
+	// A campaign: 200 copies of one text with words of its own (fewer
+	// than half the texts, so its words are not dropped as too common).
+	for i := range 200 {
+		// Each copy signed with a number: near-duplicates, not exact ones.
+		docs = append(docs, Doc{ID: int64(10_000 + i), Text: fmt.Sprintf("Cryptocurrency mining wastes energy; cryptocurrency mining must stop! (%d)", i), Stakeholder: "individual"})
 	}
 	themes := Themes(docs, ThemeOptions{K: 4})
 	if len(themes) != 4 {
