@@ -140,13 +140,13 @@ func Find(answers []Answer, opts Options) []Campaign {
 	var firsts []int32                   // distinct text -> its first answer
 	sketches := newSketchStore()
 	digests := newDigestSet(len(answers))
-	bsize := min(len(answers), blockSize)
+	bsize := min(len(answers), readBlock)
 	blockDigests := make([][32]byte, bsize)
 	spans := make([][2]int32, bsize)                                // normalised text in its chunk's arena
 	arenas := make([][]byte, (bsize+parallelChunk-1)/parallelChunk) // one per chunk
 	var fresh []int32                                               // the block's new texts
-	for lo := 0; lo < len(answers); lo += blockSize {
-		hi := min(lo+blockSize, len(answers))
+	for lo := 0; lo < len(answers); lo += readBlock {
+		hi := min(lo+readBlock, len(answers))
 		parallel(hi-lo, workers, func(from, to int) {
 			c := from / parallelChunk
 			arena := arenas[c][:0]
@@ -230,6 +230,12 @@ func Find(answers []Answer, opts Options) []Campaign {
 	})
 	return out
 }
+
+// readBlock is the number of answers Find reads at a time: large enough
+// that the cores meet rarely (each meeting costs a wait for the slowest
+// when the machine is busy), small enough that the block's normalised
+// texts take a few tens of megabytes.
+const readBlock = 1 << 16
 
 // parallelChunk is the size of the chunks parallel hands out; each
 // chunk starts at a multiple of it.

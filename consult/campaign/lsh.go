@@ -114,8 +114,8 @@ func (ps *partitions) count() int { return 1 << ps.bits }
 
 func (ps *partitions) part(p int) []bucketSlot { return ps.entries[ps.start[p]:ps.start[p+1]] }
 
-// blockSize is the number of answers Find reads at a time, and the size
-// of the blocks the store keeps (so a growing store never copies).
+// blockSize is the size of the blocks the store keeps (so a growing store
+// never copies).
 const blockSize = 1 << 14
 
 // sketchStore keeps the sketches of non-empty distinct texts in fixed

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"crypto/sha256"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,17 +97,23 @@ func Normalise(s string) string {
 // allocating for text made of ASCII and of the Latin letters and
 // punctuation that NFKC leaves alone (most English and French).
 func appendNormal(dst []byte, s string) []byte {
+	// The fast path never writes more bytes than it reads, so the output
+	// is written in place, without a capacity check per byte.
 	start := len(dst)
+	out := slices.Grow(dst, len(s))[:start+len(s)]
+	w := start
 	space := true
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
 			if f := asciiFold[c]; f != 0 {
-				dst = append(dst, f)
+				out[w] = f
+				w++
 				space = false
 			} else if !space {
-				dst = append(dst, ' ')
+				out[w] = ' '
+				w++
 				space = true
 			}
 			continue
@@ -115,11 +122,12 @@ func appendNormal(dst []byte, s string) []byte {
 		i += n
 		switch f := stableFold(r); {
 		case f > 0:
-			dst = utf8.AppendRune(dst, f)
+			w += utf8.EncodeRune(out[w:], f)
 			space = false
 		case f < 0:
 			if !space {
-				dst = append(dst, ' ')
+				out[w] = ' '
+				w++
 				space = true
 			}
 		default:
@@ -128,10 +136,10 @@ func appendNormal(dst []byte, s string) []byte {
 			return appendNormalNFKC(dst[:start], s)
 		}
 	}
-	if len(dst) > start && dst[len(dst)-1] == ' ' {
-		dst = dst[:len(dst)-1]
+	if w > start && out[w-1] == ' ' {
+		w--
 	}
-	return dst
+	return out[:w]
 }
 
 // appendNormalNFKC is appendNormal for any text: NFKC first (from the
@@ -206,8 +214,10 @@ func foldTable(lo, hi rune) []rune {
 		}
 		switch n := norm.NFKC.String(s); {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if n == s {
-				t[r-lo] = unicode.ToLower(r)
+			// The fast path writes in place: the lower case must not be
+			// longer than the character.
+			if l := unicode.ToLower(r); n == s && utf8.RuneLen(l) <= len(s) {
+				t[r-lo] = l
 			}
 		case !strings.ContainsFunc(n, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }):
 			t[r-lo] = -1 // a separator before and after NFKC
