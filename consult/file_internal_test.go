@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The words metadata carries in the test files; none may survive cleaning.
@@ -369,6 +370,30 @@ func TestCleanImages(t *testing.T) {
 		back, _, err := image.Decode(bytes.NewReader(out))
 		if err != nil || back.Bounds() != img.Bounds() {
 			t.Errorf("cleaned %s decodes to %v, %v; want an 8×8 image", tt.name, back, err)
+		}
+	}
+}
+
+// TestCleanPDFHostileWorkIsBounded feeds files built to make a naive
+// parser quadratic: many objects that each fail only at the end of the
+// file, and an object stream whose entries all point at one large object.
+func TestCleanPDFHostileWorkIsBounded(t *testing.T) {
+	unbalanced := []byte("%PDF-1.7\n" + strings.Repeat("1 0 obj (", 200000))
+	var head strings.Builder
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(&head, "%d 0 ", i+1)
+	}
+	big := "[" + strings.Repeat("0 ", 100000) + "]"
+	packed := deflate(t, head.String()+big)
+	repeated := []byte(fmt.Sprintf("%%PDF-1.7\n9 0 obj\n<< /Type /ObjStm /N 50000 /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n", head.Len(), len(packed), packed))
+	for name, in := range map[string][]byte{"failing objects": unbalanced, "repeated entries": repeated} {
+		start := time.Now()
+		if _, _, key := Clean(in); key != "consult.error.file_pdf" {
+			t.Errorf("Clean(%s) key = %q, want consult.error.file_pdf", name, key)
+		}
+		// Generous: the naive cost is hours; the bounded one well under a second.
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("Clean(%s) took %v", name, d)
 		}
 	}
 }

@@ -227,6 +227,13 @@ func (p *pdfParser) value(depth int) (any, error) {
 	return pdfAtom(tok), nil
 }
 
+// Bounds on the work a PDF may ask for: objects that fail to parse, and
+// bytes decompressed and parsed from object streams in all.
+const (
+	maxPDFFailures = 64
+	maxPDFUnpacked = 2 * MaxFileSize
+)
+
 var pdfObjStart = regexp.MustCompile(`(\d+)[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+obj\b`)
 
 // pdfFile is a parsed PDF: its objects by number (later definitions win,
@@ -235,6 +242,10 @@ type pdfFile struct {
 	version  string
 	objects  map[int]*pdfObject
 	trailers []*pdfDict
+	// unpacked counts the bytes decompressed from object streams and
+	// parsed in them, bounded so a small hostile file cannot make the
+	// cleaner work or allocate without end.
+	unpacked int
 }
 
 func parsePDF(data []byte) (*pdfFile, error) {
@@ -243,7 +254,7 @@ func parsePDF(data []byte) (*pdfFile, error) {
 		f.version = string(m[1])
 	}
 	var objStreams []*pdfObject
-	pos, trailer := 0, -1
+	pos, trailer, failures := 0, -1, 0
 	for pos < len(data) {
 		loc := pdfObjStart.FindSubmatchIndex(data[pos:])
 		if trailer < pos && trailer != len(data) {
@@ -273,6 +284,11 @@ func parsePDF(data []byte) (*pdfFile, error) {
 		p := &pdfParser{b: data, pos: pos + loc[1]}
 		obj, err := p.object(f, gen)
 		if err != nil {
+			// A failed object may have been read to the end of the file:
+			// allow few, so parsing stays linear in the file's size.
+			if failures++; failures > maxPDFFailures {
+				return nil, errPDF
+			}
 			pos += loc[0] + 1
 			continue
 		}
@@ -401,6 +417,10 @@ func (f *pdfFile) unpack(os *pdfObject) error {
 	if err != nil {
 		return err
 	}
+	if f.unpacked += len(data); f.unpacked > maxPDFUnpacked {
+		return errPDF
+	}
+	parsed := 0
 	n, ok1 := f.integer(d.get("N"))
 	first, ok2 := f.integer(d.get("First"))
 	if !ok1 || !ok2 || first > len(data) || n > len(data) {
@@ -419,6 +439,11 @@ func (f *pdfFile) unpack(os *pdfObject) error {
 		v, err := p.value(0)
 		if err != nil {
 			return err
+		}
+		// Objects do not overlap, so a stream is parsed at most once over:
+		// entries pointing at the same bytes would be parsed again each time.
+		if parsed += p.pos - (first + off); parsed > len(data) {
+			return errPDF
 		}
 		if old := f.objects[num]; old == nil || old.at < os.at {
 			f.objects[num] = &pdfObject{at: os.at, value: v}
