@@ -94,7 +94,7 @@ func (s *Service) Export(ctx context.Context, actor auth.Actor, id int64, opt Ex
 	case JSON:
 		out = newJSONRows(bw, header)
 	case XLSX:
-		out, err = newXLSXRows(w, len(header))
+		out, err = newXLSXRows(bw, len(header))
 		if err != nil {
 			return err
 		}

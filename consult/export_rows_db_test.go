@@ -297,7 +297,7 @@ func TestExportStopsCleanly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, format := range []string{consult.CSV, consult.JSON} {
+		for _, format := range []string{consult.CSV, consult.JSON, consult.XLSX} {
 			if err := svc.Export(ctx, secretariat, s.ConsultationID, consult.ExportOptions{Format: format}, &failingWriter{left: 50_000}); !errors.Is(err, errWriterFull) {
 				t.Errorf("%s export to a failing writer = %v, want errWriterFull", format, err)
 			}

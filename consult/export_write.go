@@ -1,9 +1,11 @@
 package consult
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"sort"
 
@@ -136,17 +138,24 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // xlsxRows writes one sheet through excelize's stream writer, which keeps
-// rows in a temporary file rather than in memory.
+// rows in a temporary file rather than in memory. File.WriteTo builds the
+// whole zip in a bytes.Buffer before copying it out (55 MB at a million
+// responses, growing with their number), so the zip writer is pointed
+// straight at the export's buffered writer instead. What that loses:
+// excelize's rewrite of local file headers for zip64 entries (a sheet
+// over 4 GiB uncompressed, several million responses), which only Excel's
+// stricter readers want.
 type xlsxRows struct {
-	w     io.Writer
+	w     *bufio.Writer
 	f     *excelize.File
 	sw    *excelize.StreamWriter
 	n     int
 	cells []any
 }
 
-func newXLSXRows(w io.Writer, columns int) (*xlsxRows, error) {
+func newXLSXRows(w *bufio.Writer, columns int) (*xlsxRows, error) {
 	f := excelize.NewFile()
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
 		f.Close()
@@ -176,6 +185,14 @@ func (x *xlsxRows) close() error {
 	if err := x.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := x.f.WriteTo(x.w)
-	return err
+	// The workbook goes to x.w through the zip writer; excelize's own
+	// buffer must stay empty.
+	n, err := x.f.WriteTo(io.Discard)
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return fmt.Errorf("xlsx export: excelize buffered %d bytes instead of streaming them", n)
+	}
+	return x.w.Flush()
 }
