@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,13 @@ func (s *Server) registerList(w http.ResponseWriter, r *http.Request, kind regis
 	q := r.URL.Query()
 	f := register.Filter{Kind: kind, Query: q.Get("q"), Country: strings.ToUpper(q.Get("country")), Category: q.Get(category),
 		Vector: q.Get("vector"), Confidence: register.Confidence(q.Get("confidence")), ByID: true, After: after, Limit: limit}
+	// Choice filters come from their allow-lists: anything else is refused.
+	if f.Vector != "" && !slices.Contains(register.Vectors, f.Vector) {
+		return &pallmall.ValidationError{Fields: map[string]string{"vector": "error.choose_one"}}
+	}
+	if f.Confidence != "" && !f.Confidence.Valid() {
+		return &pallmall.ValidationError{Fields: map[string]string{"confidence": "error.choose_one"}}
+	}
 	if v := q.Get("year"); v != "" {
 		if f.Year, err = strconv.Atoi(v); err != nil {
 			return &pallmall.ValidationError{Fields: map[string]string{"year": "register.error.date"}}

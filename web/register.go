@@ -176,6 +176,13 @@ func (s *Server) registerBrowse(w http.ResponseWriter, r *http.Request) error {
 	if f.Confidence != "" && !f.Confidence.Valid() {
 		f.Confidence = ""
 	}
+	// Choice filters come from their allow-lists; anything else is ignored.
+	if f.Vector != "" && !slices.Contains(register.Vectors, f.Vector) {
+		f.Vector = ""
+	}
+	if f.Category != "" && !slices.Contains(regCategories(), f.Category) {
+		f.Category = ""
+	}
 	f.Year, _ = strconv.Atoi(q.Get("year"))
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -279,6 +280,9 @@ func (s *Server) registerProposals(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	st := register.Status(r.URL.Query().Get("status"))
+	if !slices.Contains(register.Statuses, st) {
+		st = "" // from the allow-list, or no filter
+	}
 	ps, err := s.registerSvc().Proposals(r.Context(), actor, st)
 	if err != nil {
 		return err

@@ -83,6 +83,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
+	h = s.withWellFormedQuery(h)
 	h = s.withWriteLimit(h)
 	h = s.withSession(h)
 	h = s.withLanguage(h)
