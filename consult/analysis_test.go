@@ -343,3 +343,59 @@ func TestCodePassage(t *testing.T) {
 		}
 	})
 }
+
+// TestSummaryRowsRepeatingTheWhoRowHideTogether: a question everyone
+// answered repeats the "who responded" counts in its answered row, so the
+// two must hide the same cells, or the one would give the other away.
+func TestSummaryRowsRepeatingTheWhoRowHideTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		opts := []consult.Option{{EN: "Yes", FR: "Oui"}, {EN: "No", FR: "Non"}}
+		q, err := f.svc.SaveQuestion(ctx, secretariat, consult.Question{ConsultationID: f.c.ID, SectionID: f.sec.ID, Kind: consult.Single,
+			TextEN: "Everyone?", TextFR: "Tous ?", Required: true, Options: opts}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Civil society: 6, all "1". States: 5, three "1" and two "2". No
+		// count under 5 in the who row; the question's table hides states'
+		// 3 and 2, then civil society's 6 and both answered cells.
+		for range 6 {
+			f.submit(t, civil(), map[int64]consult.Answer{f.q["short"].ID: {Text: "x"}, q.ID: {Choices: []string{"1"}}}, false, consult.PublishNone)
+		}
+		for i := range 5 {
+			choice := "1"
+			if i >= 3 {
+				choice = "2"
+			}
+			state := consult.About{Kind: consult.AsOrganisation, Stakeholder: consult.State, Name: "D", OrganisationName: "S", Country: "RR"}
+			f.submit(t, state, map[int64]consult.Answer{f.q["short"].ID: {Text: "x"}, f.q["states"].ID: {Text: "y"}, q.ID: {Choices: []string{choice}}}, false, consult.PublishNone)
+		}
+		sum, err := f.svc.Summary(ctx, secretariat, f.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sq := range sum.Questions {
+			if leak := summaryLeak(sq); leak != "" {
+				t.Errorf("question %q: %s", sq.TextEN, leak)
+			}
+			if sq.ID != q.ID && sq.ID != f.q["short"].ID {
+				continue
+			}
+			if sq.Answered != sum.Total {
+				t.Errorf("%q answered %+v, who responded %+v: want the same cell", sq.TextEN, sq.Answered, sum.Total)
+			}
+			for _, k := range consult.Stakeholders {
+				if sq.AnsweredBy[k].Suppressed != sum.ByStakeholder[k].Suppressed {
+					t.Errorf("%q answered by %s = %+v, who responded %+v: one shows what the other hides", sq.TextEN, k, sq.AnsweredBy[k], sum.ByStakeholder[k])
+				}
+			}
+		}
+		if !sum.ByStakeholder[consult.State].Suppressed || !sum.ByStakeholder[consult.CivilSociety].Suppressed {
+			t.Errorf("who responded = %+v; want states and civil society hidden, as in the question's answered row", sum.ByStakeholder)
+		}
+		if leak := summaryLeak(consult.SummaryQuestion{Kind: consult.ShortText, Answered: sum.Total, AnsweredBy: sum.ByStakeholder}); leak != "" {
+			t.Errorf("who responded: %s", leak)
+		}
+	})
+}

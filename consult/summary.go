@@ -29,12 +29,15 @@ type Cell struct {
 // inner cell, else the smallest non-zero total, else a zero. Suppressing
 // a cell can expose it in its other line, so the loop runs until every
 // line has no suppressed cell or at least two.
-func suppressTable(n [][]int, columnsAdd bool) [][]bool {
+//
+// forced, when not nil, names cells (in n's layout) to suppress from the
+// start, because another table gives them away otherwise.
+func suppressTable(n [][]int, columnsAdd bool, forced [][]bool) [][]bool {
 	hidden := make([][]bool, len(n))
 	for i, row := range n {
 		hidden[i] = make([]bool, len(row))
 		for j, v := range row {
-			hidden[i][j] = v > 0 && v < SmallCell
+			hidden[i][j] = v > 0 && v < SmallCell || (i < len(forced) && j < len(forced[i]) && forced[i][j])
 		}
 	}
 	type at struct{ i, j int }
@@ -109,15 +112,17 @@ func suppressTable(n [][]int, columnsAdd bool) [][]bool {
 // suppressRow turns a total and its parts by stakeholder type into cells,
 // suppressed so that no suppressed part can be worked out from the total.
 func suppressRow(total int, parts map[Stakeholder]int) (Cell, map[Stakeholder]Cell) {
-	all, rows := suppressByStakeholder([]int{total}, []map[Stakeholder]int{parts}, false)
+	all, rows, _ := suppressByStakeholder([]int{total}, []map[Stakeholder]int{parts}, false, nil)
 	return all[0], rows[0]
 }
 
 // suppressByStakeholder suppresses a table whose rows are broken down by
 // stakeholder type: totals[i] is row i's total and parts[i] its counts by
 // type. When columnsAdd, the last row is the sum of the others, column by
-// column, and the columns are protected too.
-func suppressByStakeholder(totals []int, parts []map[Stakeholder]int, columnsAdd bool) ([]Cell, []map[Stakeholder]Cell) {
+// column, and the columns are protected too. forced and the hidden cells
+// returned are in the layout of suppressTable: a row per total, a column
+// per stakeholder type in Stakeholders order, then the total.
+func suppressByStakeholder(totals []int, parts []map[Stakeholder]int, columnsAdd bool, forced [][]bool) ([]Cell, []map[Stakeholder]Cell, [][]bool) {
 	n := make([][]int, len(totals))
 	for i, t := range totals {
 		for _, k := range Stakeholders {
@@ -125,7 +130,7 @@ func suppressByStakeholder(totals []int, parts []map[Stakeholder]int, columnsAdd
 		}
 		n[i] = append(n[i], t)
 	}
-	hidden := suppressTable(n, columnsAdd)
+	hidden := suppressTable(n, columnsAdd, forced)
 	all := make([]Cell, len(totals))
 	cells := make([]map[Stakeholder]Cell, len(totals))
 	for i := range totals {
@@ -137,7 +142,7 @@ func suppressByStakeholder(totals []int, parts []map[Stakeholder]int, columnsAdd
 		}
 		all[i] = shown(totals[i], hidden[i][len(Stakeholders)])
 	}
-	return all, cells
+	return all, cells, hidden
 }
 
 func shown(n int, hidden bool) Cell {
@@ -202,6 +207,50 @@ type Summary struct {
 	Campaigns []PublishedCampaign `json:"campaigns"`
 }
 
+// sameCounts reports whether two rows of counts by stakeholder type are
+// equal.
+func sameCounts(total int, parts map[Stakeholder]int, total2 int, parts2 map[Stakeholder]int) bool {
+	if total != total2 {
+		return false
+	}
+	for _, k := range Stakeholders {
+		if parts[k] != parts2[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// summaryQuestion suppresses one question's table: the option rows,
+// "other", then the answered row. For a multiple choice only the rows add
+// up; for the other kinds the columns do too, down to the answered row.
+// forcedAnswered, when not nil, names cells of the answered row to hide
+// from the start; the answered row's hidden cells are returned.
+func summaryQuestion(st QuestionStat, forcedAnswered []bool) (SummaryQuestion, []bool) {
+	sq := SummaryQuestion{Question: st.Q, ID: st.Q.ID, TextEN: st.Q.TextEN, TextFR: st.Q.TextFR, Kind: st.Q.Kind}
+	var totals []int
+	var parts []map[Stakeholder]int
+	for _, o := range st.Options {
+		totals, parts = append(totals, o.N), append(parts, o.ByStakeholder)
+	}
+	if st.Q.AllowOther {
+		totals, parts = append(totals, st.Other), append(parts, st.OtherByStakeholder)
+	}
+	totals, parts = append(totals, st.Answered), append(parts, st.AnsweredBy)
+	forced := make([][]bool, len(totals))
+	forced[len(totals)-1] = forcedAnswered
+	all, by, hidden := suppressByStakeholder(totals, parts, optionsAdd(st.Q.Kind), forced)
+	for i, o := range st.Options {
+		sq.Options = append(sq.Options, SummaryOption{Option: o.Option, All: all[i], ByStakeholder: by[i]})
+	}
+	if st.Q.AllowOther {
+		i := len(st.Options)
+		sq.Other, sq.OtherBy = &all[i], by[i]
+	}
+	sq.Answered, sq.AnsweredBy = all[len(all)-1], by[len(by)-1]
+	return sq, hidden[len(hidden)-1]
+}
+
 // Summary returns the published summary of a consultation: open to anyone
 // once it is published, and to the secretariat before, to check it.
 // Counts under SmallCell are suppressed; published responses honour each
@@ -229,31 +278,33 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, id int64) (Summ
 	for _, b := range d.ByStakeholder {
 		kinds[Stakeholder(b.Key)] = b.N
 	}
-	sum.Total, sum.ByStakeholder = suppressRow(d.Counts.Submitted, kinds)
-	for _, st := range d.Questions {
-		sq := SummaryQuestion{Question: st.Q, ID: st.Q.ID, TextEN: st.Q.TextEN, TextFR: st.Q.TextFR, Kind: st.Q.Kind}
-		// One table per question: the option rows, "other", then the
-		// answered row. For a multiple choice only the rows add up; for
-		// the other kinds the columns do too, down to the answered row.
-		var totals []int
-		var parts []map[Stakeholder]int
-		for _, o := range st.Options {
-			totals, parts = append(totals, o.N), append(parts, o.ByStakeholder)
+	// The "who responded" row and the questions' tables are suppressed
+	// together where they repeat each other: a question everyone answered
+	// has an answered row equal to the who row, and a cell hidden in one
+	// but shown in the other would give it away. Such rows share their
+	// hidden cells; hidden cells only grow, so this settles.
+	whoForced := make([]bool, len(Stakeholders)+1)
+	for {
+		all, by, hidden := suppressByStakeholder([]int{d.Counts.Submitted}, []map[Stakeholder]int{kinds}, false, [][]bool{whoForced})
+		sum.Total, sum.ByStakeholder, sum.Questions = all[0], by[0], nil
+		grown := false
+		for _, st := range d.Questions {
+			var forced []bool
+			same := sameCounts(st.Answered, st.AnsweredBy, d.Counts.Submitted, kinds)
+			if same {
+				forced = hidden[0]
+			}
+			sq, answered := summaryQuestion(st, forced)
+			sum.Questions = append(sum.Questions, sq)
+			for j := range answered {
+				if same && answered[j] && !hidden[0][j] {
+					whoForced[j], grown = true, true
+				}
+			}
 		}
-		if st.Q.AllowOther {
-			totals, parts = append(totals, st.Other), append(parts, st.OtherByStakeholder)
+		if !grown {
+			break
 		}
-		totals, parts = append(totals, st.Answered), append(parts, st.AnsweredBy)
-		all, by := suppressByStakeholder(totals, parts, optionsAdd(st.Q.Kind))
-		for i, o := range st.Options {
-			sq.Options = append(sq.Options, SummaryOption{Option: o.Option, All: all[i], ByStakeholder: by[i]})
-		}
-		if st.Q.AllowOther {
-			i := len(st.Options)
-			sq.Other, sq.OtherBy = &all[i], by[i]
-		}
-		sq.Answered, sq.AnsweredBy = all[len(all)-1], by[len(by)-1]
-		sum.Questions = append(sum.Questions, sq)
 	}
 	redactions, err := loadRedactions(ctx, s.DB, id)
 	if err != nil {

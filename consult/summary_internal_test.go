@@ -46,7 +46,7 @@ func TestSuppressTableProperty(t *testing.T) {
 	for trial := 0; trial < 5000; trial++ {
 		columnsAdd := trial%2 == 0
 		n := randomTable(r, 1+r.IntN(7), 1+r.IntN(6), columnsAdd)
-		hidden := suppressTable(n, columnsAdd)
+		hidden := suppressTable(n, columnsAdd, nil)
 		desc := fmt.Sprintf("table %v (columns add: %v), hidden %v", n, columnsAdd, hidden)
 		for i, row := range n {
 			for j, v := range row {
@@ -93,7 +93,7 @@ func TestSuppressTableColumns(t *testing.T) {
 		{20, 30, 50},
 		{22, 40, 62},
 	}
-	hidden := suppressTable(n, true)
+	hidden := suppressTable(n, true, nil)
 	// Row 0 hides (0,0) and (0,1); column 0 then needs (1,0) hidden, and
 	// row 1 and column 1 then hold two suppressed cells each.
 	want := [][]bool{{true, true, false}, {true, true, false}, {false, false, false}}
