@@ -244,6 +244,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		cr.fitGrowth()
 		rep.Cases = append(rep.Cases, cr)
+		// Written after every case, so a long run stopped part-way still
+		// leaves the cases it finished.
+		rep.Finished = time.Now().UTC()
+		if err := rep.write(cfg.OutDir); err != nil {
+			return rep, err
+		}
 	}
 	rep.Finished = time.Now().UTC()
 	rep.Machine.LoadAfter = loadAvg()
