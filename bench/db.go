@@ -199,6 +199,17 @@ func seedResponses(ctx context.Context, db *store.DB, c benchConsultation, n int
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO consult_answers (response_id, question_id, value, body)
 			SELECT id, $2, '{"choices":["' || (1 + id % 5) || '"]}', '' FROM consult_responses WHERE consultation_id = $1 AND id > $3`, c.ID, c.ChoiceID, last)
+			if err != nil {
+				return err
+			}
+			// Submit keeps a copy of the answers on the response row, which
+			// the export reads; done here as migration 00012 backfills it.
+			gather := `json_group_object(CAST(a.question_id AS TEXT), json(a.value))`
+			if db.Dialect() == store.Postgres {
+				gather = `json_object_agg(a.question_id::text, a.value::json)::text`
+			}
+			_, err = tx.Exec(ctx, `UPDATE consult_responses SET answers = COALESCE((SELECT `+gather+` FROM consult_answers a WHERE a.response_id = consult_responses.id), '{}')
+			WHERE consultation_id = $1 AND id > $2`, c.ID, last)
 			return err
 		})
 		if err != nil {
