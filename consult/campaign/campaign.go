@@ -142,7 +142,7 @@ func Find(answers []Answer, opts Options) []Campaign {
 	digests := newDigestSet(len(answers))
 	bsize := min(len(answers), readBlock)
 	blockDigests := make([][32]byte, bsize)
-	spans := make([][2]int32, bsize)                                // normalised text in its chunk's arena
+	spans := make([][2]int, bsize)                                  // normalised text in its chunk's arena
 	arenas := make([][]byte, (bsize+parallelChunk-1)/parallelChunk) // one per chunk
 	var fresh []int32                                               // the block's new texts
 	for lo := 0; lo < len(answers); lo += readBlock {
@@ -153,7 +153,7 @@ func Find(answers []Answer, opts Options) []Campaign {
 			for k := from; k < to; k++ {
 				start := len(arena)
 				arena = appendNormal(arena, answers[lo+k].Text)
-				spans[k] = [2]int32{int32(start), int32(len(arena))}
+				spans[k] = [2]int{start, len(arena)}
 				if len(arena) > start {
 					blockDigests[k] = sha256.Sum256(arena[start:])
 				}
