@@ -627,6 +627,7 @@ func (m *matrix) check(route string, e entry) {
 					refusals[own] = r
 				}
 				if method != "GET" {
+					m.settle()
 					after := m.fingerprint()
 					if before != after && (!allowed || !e.mutates) {
 						t.Errorf("%s with no fields = %d and changed the database:\n  before %s\n  after  %s", what, r.status, before, after)
@@ -686,6 +687,24 @@ func normalise(r reply) string {
 		body, _, _ = strings.Cut(after, "</main>")
 	}
 	return refPattern.ReplaceAllString(body, "REF")
+}
+
+// settle waits for background work a request may have started (a
+// campaign detection run finishes in a goroutine after its button's
+// redirect), so that its writes are not taken for the next request's.
+func (m *matrix) settle() {
+	m.t.Helper()
+	for range 200 {
+		var running int
+		if err := m.a.db.QueryRow(context.Background(), `SELECT count(*) FROM consult_campaign_runs WHERE state = 'running'`).Scan(&running); err != nil {
+			m.t.Fatalf("background work: %v", err)
+		}
+		if running == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	m.t.Fatal("a campaign detection run did not finish within 10 s")
 }
 
 // fingerprint summarises the database: the number of rows of every table
