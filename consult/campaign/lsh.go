@@ -17,11 +17,15 @@ import (
 // cheaply, since two sketches cannot agree on a bin whose bytes differ.
 // Only pairs that pass are compared on the whole sketch.
 func link(store *sketchStore, minAgree, workers int) *unionFind {
+	if store.len() < 50_000 {
+		workers = 1 // not worth a second union-find
+	}
+	return linkBands(store, minAgree, workers)
+}
+
+func linkBands(store *sketchStore, minAgree, workers int) *unionFind {
 	n := store.len()
 	workers = max(1, min(workers, NumBands))
-	if n < 50_000 {
-		workers = 1
-	}
 	ufs := make([]*unionFind, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
