@@ -160,3 +160,27 @@ func TestHostileFilterValuesAreNotExecuted(t *testing.T) {
 		t.Logf("%d hostile requests", requests)
 	})
 }
+
+// TestMalformedFormsAreRefused posts sign-in forms holding a NUL byte or
+// text that is not UTF-8 in a value or a field name: each is refused with
+// the 400 page before any handler, and a well-formed form still reaches
+// its handler.
+func TestMalformedFormsAreRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		public := s.client()
+		for _, v := range []string{"a\x00@example.org", "\xff\xfe@example.org"} {
+			res := s.post(public, "/sign-in", url.Values{"email": {v}, "password": {"x"}})
+			if res.StatusCode != http.StatusBadRequest {
+				t.Errorf("POST /sign-in with email %q = %d, want 400", v, res.StatusCode)
+			}
+			res = s.post(public, "/sign-in", url.Values{"email": {"a@example.org"}, "pass\x00word": {v}})
+			if res.StatusCode != http.StatusBadRequest {
+				t.Errorf("POST /sign-in with a NUL in a field name = %d, want 400", res.StatusCode)
+			}
+		}
+		if res := s.post(public, "/sign-in", url.Values{"email": {"a@example.org"}, "password": {"wrong password here"}}); res.StatusCode == http.StatusBadRequest || res.StatusCode >= 500 {
+			t.Errorf("POST /sign-in with a wrong password = %d, want the form again", res.StatusCode)
+		}
+	})
+}
