@@ -194,6 +194,7 @@ func demoLogins(t *testing.T, dir string) map[string][2]string {
 }
 
 func TestAccessibilityOfEveryPage(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	if _, err := os.Stat(axePath); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("axe-core is not installed; run make assets")
@@ -476,6 +477,7 @@ func journeys(t *testing.T, a *App, meetingID int64) string {
 // text and controls must keep their contrast when the system's colours
 // replace ours.
 func TestHighContrastMode(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	if _, err := os.Stat(axePath); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("axe-core is not installed; run make assets")

@@ -181,6 +181,7 @@ type ids struct {
 }
 
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	t.Run("sqlite", func(t *testing.T) { accessMatrix(t, dbFlags{dataDir: t.TempDir()}) })
 	if os.Getenv(storetest.EnvURL) != "" {
 		t.Run("postgres", func(t *testing.T) { accessMatrix(t, dbFlags{dataDir: t.TempDir(), url: storetest.DatabaseURL(t)}) })

@@ -70,6 +70,7 @@ func quietApp(d dbFlags) *App {
 }
 
 func TestBackupAndRestore(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	type setup struct {
 		name     string
 		from, to dbFlags

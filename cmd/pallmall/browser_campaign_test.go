@@ -20,6 +20,7 @@ import (
 // evidence. The 500 answers are submitted through the consult service in
 // process, in a few seconds, so they are also a burst.
 func TestBrowserCampaigns(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, _ := startBrowserSite(t)
 	b := newBrowser(t, url)
 	ctx := context.Background()

@@ -33,6 +33,7 @@ func (s *session) js(what, script string) {
 // analyst codes both; the partner package holds the state's identity and
 // not the civil-society respondent's; the summary suppresses small cells.
 func TestBrowserConsultation(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, secrets := startBrowserSite(t)
 	b := newBrowser(t, url)
 	partnerKey, _ := age.GenerateX25519Identity()

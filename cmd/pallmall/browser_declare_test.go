@@ -25,6 +25,7 @@ import (
 // finds both on the public register with log indices whose receipts
 // `pallmall log verify` accepts against the served log.
 func TestBrowserEndorsements(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, _ := startBrowserSite(t)
 	b := newBrowser(t, url)
 	ctx := context.Background()

@@ -20,6 +20,7 @@ import (
 // queue, and finds their own position on the report's opinion map once
 // the background runner has re-analysed.
 func TestBrowserDeliberation(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, secrets := startBrowserSite(t)
 	ctx := context.Background()
 	svc := &deliberate.Service{DB: a.db}

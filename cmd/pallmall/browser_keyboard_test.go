@@ -96,6 +96,7 @@ func jsString(s string) string {
 // in a deliberation with the keyboard alone, JavaScript off, checking that
 // the skip link comes first and that focus is always visible.
 func TestBrowserKeyboardOnlyWithoutJavaScript(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a := &App{Demo: true}
 	a.DB.dataDir = t.TempDir()
 	url, _ := startApp(t, a)

@@ -24,6 +24,7 @@ import (
 // endorsement made at the meeting; and the calendar file the page links
 // to is parsed back with an iCalendar parser.
 func TestBrowserMeeting(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, secrets := startBrowserSite(t)
 	ctx := context.Background()
 	orgA, err := a.auth.OrganisationByName(ctx, "Ruritania")

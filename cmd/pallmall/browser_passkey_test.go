@@ -46,6 +46,7 @@ func (s *session) waitFor(prefix string) {
 }
 
 func TestBrowserPasskeySignIn(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	// Passkeys need a secure origin, so this site is served as localhost.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

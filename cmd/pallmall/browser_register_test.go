@@ -25,6 +25,7 @@ import (
 // accepts both; the public pages show them with the network and updated
 // statistics; and the vendor's change has a log entry that verifies.
 func TestBrowserRegisterProposalToPublication(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, secrets := startBrowserSite(t)
 	b := newBrowser(t, url)
 	ngo, sec, public := b.session(), b.session(), b.session()

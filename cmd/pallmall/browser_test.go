@@ -234,6 +234,7 @@ func createBrowserAccounts(t *testing.T, a *App) map[string]string {
 const browserPassword = "browser test password"
 
 func TestBrowserEachRoleSeesWhatItMay(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a, url, secrets := startBrowserSite(t)
 	b := newBrowser(t, url)
 	_ = a
@@ -313,6 +314,7 @@ func TestBrowserEachRoleSeesWhatItMay(t *testing.T) {
 }
 
 func TestBrowserLanguageSwitch(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	_, url, _ := startBrowserSite(t)
 	s := newBrowser(t, url).session()
 	s.open("/organisations")
@@ -338,6 +340,7 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 }
 
 func TestBrowserFormErrorKeepsTypedValues(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	_, url, secrets := startBrowserSite(t)
 	s := newBrowser(t, url).session()
 	s.signIn("sec@example.org", browserPassword, secrets["sec@example.org"])

@@ -208,6 +208,7 @@ func TestServeDemoHealthMetricsAndShutdown(t *testing.T) {
 }
 
 func TestServeOnPostgres(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	if os.Getenv(storetest.EnvURL) == "" {
 		t.Skipf("%s not set; CI sets it", storetest.EnvURL)
 	}

@@ -34,6 +34,7 @@ import (
 // account throttling, export jobs, deliberation analysis and the log's
 // single appender (see docs/scaling.md).
 func TestScaleOut(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	if os.Getenv(storetest.EnvURL) == "" {
 		t.Skipf("%s not set; CI sets it", storetest.EnvURL)
 	}

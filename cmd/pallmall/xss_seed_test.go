@@ -269,6 +269,7 @@ func mustGet(t *testing.T, cs *consult.Service, id int64, change func(*consult.C
 // it visits first do show the payloads (so a clean crawl means they were
 // escaped, not left out), as text and never as markup.
 func TestPayloadsAreShownEscaped(t *testing.T) {
+	t.Parallel() // a whole platform of its own: runs beside the other long tests
 	a := quietApp(dbFlags{dataDir: t.TempDir()})
 	a.Demo = true
 	base, _ := startApp(t, a)
