@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pallmall/pallmall/api"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/store"
@@ -93,7 +94,8 @@ func (e *Env) startSite(db *store.DB) (*site, error) {
 	}
 	u := "http://" + ln.Addr().String()
 	s := &web.Server{DB: db, Auth: a, Logger: slog.New(slog.DiscardHandler), PublicURL: u, Version: "bench",
-		Writes: auth.NewLimiter(1<<30, time.Minute)}
+		Writes: auth.NewLimiter(1<<30, time.Minute),
+		API:    (&api.Server{DB: db, Auth: a, Logger: slog.New(slog.DiscardHandler)}).Handler()}
 	h, err := s.Handler()
 	if err != nil {
 		ln.Close()
