@@ -78,17 +78,19 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 	if err := v.Err(); err != nil {
 		return Receipt{}, err
 	}
-	_, token, err := s.Start(ctx, consultationID, d.About)
-	if err != nil {
-		return Receipt{}, err
-	}
+	// One transaction, so one commit: the draft, its answers, the consent
+	// and the submission are stored together or not at all, and the
+	// receipt is returned only once they are durable.
+	token := auth.NewToken()
+	now := s.now()
+	draft := Response{ConsultationID: c.ID, Status: StatusDraft, About: d.About, CreatedAt: now, UpdatedAt: now, Answers: map[int64]Answer{}}
+	var rc Receipt
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		rr, err := byToken(ctx, tx, consultationID, token)
-		if err != nil {
+		if err := s.insertDraft(ctx, tx, &draft, token); err != nil {
 			return err
 		}
 		for id, a := range clean {
-			if err := putAnswer(ctx, tx, rr.ID, id, a); err != nil {
+			if err := putAnswer(ctx, tx, draft.ID, id, a); err != nil {
 				return err
 			}
 		}
@@ -96,14 +98,15 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 		// through the forms, so its timing means nothing (the campaign
 		// detection's fast-typing check skips it): the user whose token
 		// sent it, or 0 for the platform itself (the demo, imports).
-		_, err = tx.Exec(ctx, `UPDATE consult_responses SET api_user_id = $1 WHERE id = $2`, actor.UserID, rr.ID)
+		if _, err := tx.Exec(ctx, `UPDATE consult_responses SET api_user_id = $1 WHERE id = $2`, actor.UserID, draft.ID); err != nil {
+			return err
+		}
+		if err := s.setConsent(ctx, tx, consultationID, token, d.Lang, *d.Share, *d.Contact, d.Publish); err != nil {
+			return err
+		}
+		var err error
+		rc, err = s.submit(ctx, tx, consultationID, token)
 		return err
 	})
-	if err != nil {
-		return Receipt{}, err
-	}
-	if err := s.SetConsent(ctx, consultationID, token, d.Lang, d.Share, d.Contact, d.Publish); err != nil {
-		return Receipt{}, err
-	}
-	return s.Submit(ctx, consultationID, token)
+	return rc, err
 }

@@ -159,25 +159,32 @@ func (s *Service) Start(ctx context.Context, consultationID int64, about About) 
 	}
 	token := auth.NewToken()
 	now := s.now()
-	name, org, email := sealAbout(s.keys(), about)
 	r := Response{ConsultationID: c.ID, Status: StatusDraft, About: about, CreatedAt: now, UpdatedAt: now, Answers: map[int64]Answer{}}
 	r.Consent.Publish = PublishNone
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for range 5 {
-			r.Reference = newReference()
-			err := tx.QueryRow(ctx, `INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, organisation_name, country, email, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-				c.ID, auth.HashToken(token), r.Reference, r.Status, about.Kind, about.Stakeholder, name, org, about.Country, email, now).Scan(&r.ID)
-			if !errors.Is(err, pallmall.ErrAlreadyExists) {
-				return err
-			}
-		}
-		return errors.New("could not find a free response reference")
+		return s.insertDraft(ctx, tx, &r, token)
 	})
 	if err != nil {
 		return Response{}, "", err
 	}
 	return r, token, nil
+}
+
+// insertDraft stores r, a new draft of r.ConsultationID opened by token,
+// giving it its reference and id. The caller has checked the consultation
+// accepts responses and r.About is valid.
+func (s *Service) insertDraft(ctx context.Context, tx *store.Tx, r *Response, token string) error {
+	name, org, email := sealAbout(s.keys(), r.About)
+	for range 5 {
+		r.Reference = newReference()
+		err := tx.QueryRow(ctx, `INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, organisation_name, country, email, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			r.ConsultationID, auth.HashToken(token), r.Reference, r.Status, r.About.Kind, r.About.Stakeholder, name, org, r.About.Country, email, r.CreatedAt).Scan(&r.ID)
+		if !errors.Is(err, pallmall.ErrAlreadyExists) {
+			return err
+		}
+	}
+	return errors.New("could not find a free response reference")
 }
 
 // ErrClosed is returned (wrapping pallmall.ErrConflict) when a consultation
@@ -373,19 +380,26 @@ func (s *Service) SetConsent(ctx context.Context, consultationID int64, token, l
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		c, r, err := s.editable(ctx, tx, consultationID, token, true)
-		if err != nil {
-			return err
-		}
-		if *contact && r.Email == "" {
-			v.Add("contact", "consult.error.contact_needs_email")
-			return &v
-		}
-		now := s.now()
-		_, err = tx.Exec(ctx, `UPDATE consult_responses SET consent_set = TRUE, consent_share = $1, consent_publish = $2, consent_contact = $3, consent_wording = $4, consent_at = $5, updated_at = $5 WHERE id = $6`,
-			*share, publish, *contact, c.Wording(lang).json(), now, r.ID)
-		return err
+		return s.setConsent(ctx, tx, consultationID, token, lang, *share, *contact, publish)
 	})
+}
+
+// setConsent records the consent of the draft token opens, in tx; the
+// caller has checked publish is valid.
+func (s *Service) setConsent(ctx context.Context, tx *store.Tx, consultationID int64, token, lang string, share, contact bool, publish Publish) error {
+	c, r, err := s.editable(ctx, tx, consultationID, token, true)
+	if err != nil {
+		return err
+	}
+	if contact && r.Email == "" {
+		var v pallmall.ValidationError
+		v.Add("contact", "consult.error.contact_needs_email")
+		return &v
+	}
+	now := s.now()
+	_, err = tx.Exec(ctx, `UPDATE consult_responses SET consent_set = TRUE, consent_share = $1, consent_publish = $2, consent_contact = $3, consent_wording = $4, consent_at = $5, updated_at = $5 WHERE id = $6`,
+		share, publish, contact, c.Wording(lang).json(), now, r.ID)
+	return err
 }
 
 // Receipt is what a respondent keeps to prove what they submitted:
@@ -463,88 +477,96 @@ func (qn Questionnaire) Problems(r Response) map[string]string {
 func (s *Service) Submit(ctx context.Context, consultationID int64, token string) (Receipt, error) {
 	var rc Receipt
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		r, err := byToken(ctx, tx, consultationID, token)
-		if err != nil {
-			return err
-		}
-		if r.Status == StatusSubmitted {
-			rc, _ = r.Receipt()
-			return nil
-		}
-		if _, _, err := s.editable(ctx, tx, consultationID, token, false); err != nil {
-			return err
-		}
-		qn, err := loadQuestionnaire(ctx, tx, consultationID)
-		if err != nil {
-			return err
-		}
-		if p := qn.Problems(r); len(p) > 0 {
-			return &pallmall.ValidationError{Fields: p}
-		}
-		doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
-		texts := map[int64]string{} // free text, matched against campaigns
-		kept := map[string]Answer{} // the answers as stored, file names included, for exports
-		for _, q := range qn.Questions() {
-			a, ok := r.Answers[q.ID]
-			if !ok || a.Empty() {
-				continue
-			}
-			if !qn.Visible(q, r.Stakeholder, r.Answers) {
-				if _, err := tx.Exec(ctx, `DELETE FROM consult_answers WHERE response_id = $1 AND question_id = $2`, r.ID, q.ID); err != nil {
-					return err
-				}
-				continue
-			}
-			key := strconv.FormatInt(q.ID, 10)
-			kept[key] = a
-			if a.File != nil {
-				a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
-			}
-			doc.Answers[key] = a
-			if b := a.body(); b != "" {
-				texts[q.ID] = b
-			}
-		}
-		answers, err := json.Marshal(kept)
-		if err != nil {
-			return err
-		}
-		canon, err := ledger.MarshalCanonical(doc)
-		if err != nil {
-			return err
-		}
-		salt, err := ledger.NewSalt()
-		if err != nil {
-			return err
-		}
-		commitment, err := ledger.Commit(salt, canon)
-		if err != nil {
-			return err
-		}
-		outboxID, err := ledger.Enqueue(ctx, tx, ledger.ConsultationReceipt{Consultation: consultationLogID(consultationID), Commitment: commitment})
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		res, err := tx.Exec(ctx, `UPDATE consult_responses SET status = $1, submitted_at = $2, updated_at = $2, salt = $3, submitted_json = $4, commitment = $5, ledger_outbox_id = $6,
-			answers = $9 WHERE id = $7 AND status = $8`, StatusSubmitted, now, hex.EncodeToString(salt), string(canon), commitment, outboxID, r.ID, StatusDraft, string(answers))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("%w: response %d changed while submitting", pallmall.ErrConflict, r.ID)
-		}
-		if err := matchCampaigns(ctx, tx, r.ID, texts, now); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, 0, "consult_response.submit", "consultation", consultationID, r.Reference); err != nil {
-			return err
-		}
-		rc = Receipt{Reference: r.Reference, Consultation: consultationID, SubmittedAt: now, Commitment: commitment, Salt: hex.EncodeToString(salt),
-			Response: canon, LogEntryID: ledger.EntryID(outboxID)}
-		return nil
+		var err error
+		rc, err = s.submit(ctx, tx, consultationID, token)
+		return err
 	})
 	return rc, err
+}
+
+// submit submits the response token opens, in tx (see Submit).
+func (s *Service) submit(ctx context.Context, tx *store.Tx, consultationID int64, token string) (Receipt, error) {
+	var rc Receipt
+	r, err := byToken(ctx, tx, consultationID, token)
+	if err != nil {
+		return rc, err
+	}
+	if r.Status == StatusSubmitted {
+		rc, _ = r.Receipt()
+		return rc, nil
+	}
+	if _, _, err := s.editable(ctx, tx, consultationID, token, false); err != nil {
+		return rc, err
+	}
+	qn, err := loadQuestionnaire(ctx, tx, consultationID)
+	if err != nil {
+		return rc, err
+	}
+	if p := qn.Problems(r); len(p) > 0 {
+		return rc, &pallmall.ValidationError{Fields: p}
+	}
+	doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
+	texts := map[int64]string{} // free text, matched against campaigns
+	kept := map[string]Answer{} // the answers as stored, file names included, for exports
+	for _, q := range qn.Questions() {
+		a, ok := r.Answers[q.ID]
+		if !ok || a.Empty() {
+			continue
+		}
+		if !qn.Visible(q, r.Stakeholder, r.Answers) {
+			if _, err := tx.Exec(ctx, `DELETE FROM consult_answers WHERE response_id = $1 AND question_id = $2`, r.ID, q.ID); err != nil {
+				return rc, err
+			}
+			continue
+		}
+		key := strconv.FormatInt(q.ID, 10)
+		kept[key] = a
+		if a.File != nil {
+			a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
+		}
+		doc.Answers[key] = a
+		if b := a.body(); b != "" {
+			texts[q.ID] = b
+		}
+	}
+	answers, err := json.Marshal(kept)
+	if err != nil {
+		return rc, err
+	}
+	canon, err := ledger.MarshalCanonical(doc)
+	if err != nil {
+		return rc, err
+	}
+	salt, err := ledger.NewSalt()
+	if err != nil {
+		return rc, err
+	}
+	commitment, err := ledger.Commit(salt, canon)
+	if err != nil {
+		return rc, err
+	}
+	outboxID, err := ledger.Enqueue(ctx, tx, ledger.ConsultationReceipt{Consultation: consultationLogID(consultationID), Commitment: commitment})
+	if err != nil {
+		return rc, err
+	}
+	now := s.now()
+	res, err := tx.Exec(ctx, `UPDATE consult_responses SET status = $1, submitted_at = $2, updated_at = $2, salt = $3, submitted_json = $4, commitment = $5, ledger_outbox_id = $6,
+		answers = $9 WHERE id = $7 AND status = $8`, StatusSubmitted, now, hex.EncodeToString(salt), string(canon), commitment, outboxID, r.ID, StatusDraft, string(answers))
+	if err != nil {
+		return rc, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return rc, fmt.Errorf("%w: response %d changed while submitting", pallmall.ErrConflict, r.ID)
+	}
+	if err := matchCampaigns(ctx, tx, r.ID, texts, now); err != nil {
+		return rc, err
+	}
+	if err := audit.Record(ctx, tx, 0, "consult_response.submit", "consultation", consultationID, r.Reference); err != nil {
+		return rc, err
+	}
+	rc = Receipt{Reference: r.Reference, Consultation: consultationID, SubmittedAt: now, Commitment: commitment, Salt: hex.EncodeToString(salt),
+		Response: canon, LogEntryID: ledger.EntryID(outboxID)}
+	return rc, nil
 }
 
 // Withdraw withdraws a submitted response, at any time before the
