@@ -112,14 +112,13 @@ func (p *Page) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	zone, layout := "Europe/London", "2 January 2006, 15:04 MST"
+	// london and paris are loaded once (web/consult.go): time.LoadLocation
+	// reads and parses the zone file on every call.
+	loc, layout := london, "2 January 2006, 15:04 MST"
 	if p.Lang == "fr" {
-		zone, layout = "Europe/Paris", "2/01/2006 15:04 MST"
+		loc, layout = paris, "2/01/2006 15:04 MST"
 	}
-	if loc, err := time.LoadLocation(zone); err == nil {
-		t = t.In(loc)
-	}
-	return t.Format(layout)
+	return t.In(loc).Format(layout)
 }
 
 // Form is a submitted or blank form: the values typed, kept to redisplay,
