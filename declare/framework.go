@@ -344,7 +344,17 @@ func (s *Service) Version(ctx context.Context, frameworkID, version string) (Ver
 
 // Frameworks returns every framework with its versions, in display order.
 func (s *Service) Frameworks(ctx context.Context) ([]Framework, error) {
-	rows, err := s.DB.Query(ctx, `SELECT id, title_en, title_fr, summary_en, summary_fr, position FROM frameworks ORDER BY position, id`)
+	return s.frameworks(ctx, "")
+}
+
+// frameworks returns the framework id with its versions, or every
+// framework when id is "".
+func (s *Service) frameworks(ctx context.Context, id string) ([]Framework, error) {
+	where, vwhere, args := "", "", []any{}
+	if id != "" {
+		where, vwhere, args = ` WHERE id = $1`, ` WHERE v.framework_id = $1`, []any{id}
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, title_en, title_fr, summary_en, summary_fr, position FROM frameworks`+where+` ORDER BY position, id`, args...)
 	fws, err := store.ScanAll(rows, err, func(r *sql.Rows) (Framework, error) {
 		var f Framework
 		return f, r.Scan(&f.ID, &f.Title.EN, &f.Title.FR, &f.Summary.EN, &f.Summary.FR, &f.Position)
@@ -352,7 +362,10 @@ func (s *Service) Frameworks(ctx context.Context) ([]Framework, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err = s.DB.Query(ctx, `SELECT `+versionColumns+` FROM framework_versions v JOIN ledger_outbox o ON o.id = v.outbox_id ORDER BY v.published_at DESC, v.id DESC`)
+	if len(fws) == 0 {
+		return nil, nil
+	}
+	rows, err = s.DB.Query(ctx, `SELECT `+versionColumns+` FROM framework_versions v JOIN ledger_outbox o ON o.id = v.outbox_id`+vwhere+` ORDER BY v.published_at DESC, v.id DESC`, args...)
 	versions, err := store.ScanAll(rows, err, func(r *sql.Rows) (Version, error) { return scanVersion(r) })
 	if err != nil {
 		return nil, err
@@ -370,7 +383,10 @@ func (s *Service) Frameworks(ctx context.Context) ([]Framework, error) {
 // Framework returns one framework with its versions. Returns ErrNotFound if
 // there is none.
 func (s *Service) Framework(ctx context.Context, id string) (Framework, error) {
-	fws, err := s.Frameworks(ctx)
+	if id == "" {
+		return Framework{}, fmt.Errorf("framework %q: %w", id, pallmall.ErrNotFound)
+	}
+	fws, err := s.frameworks(ctx, id)
 	if err != nil {
 		return Framework{}, err
 	}
