@@ -1,8 +1,12 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -160,6 +164,7 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 	}
 	rng.Shuffle(len(kinds), func(i, j int) { kinds[i], kinds[j] = kinds[j], kinds[i] })
 	span := now.Sub(opened) - time.Hour
+	attached := 0
 	for i, k := range kinds[:min(len(kinds), ConsultResponses)] {
 		clock = opened.Add(time.Duration(float64(span)*float64(i)/float64(ConsultResponses)) + time.Duration(rng.IntN(3600))*time.Second)
 		lang := []string{"en", "fr"}[rng.IntN(2)]
@@ -218,6 +223,16 @@ func loadConsult(ctx context.Context, c Config, orgs map[string]int64) error {
 		}
 		share, contact := k == consult.State || rng.IntN(3) == 0, false
 		publish := []consult.Publish{consult.PublishNamed, consult.PublishAnonymous, consult.PublishAnonymous, consult.PublishNone}[rng.IntN(4)]
+		if k == consult.CivilSociety && attached < 3 {
+			// A few civil-society respondents answer through the pages'
+			// steps and attach evidence, so the attachments have something
+			// to show.
+			attached++
+			if err := respondWithAttachment(ctx, svc, cons.ID, about, a, share, contact, publish, lang, attached, &clock); err != nil {
+				return fmt.Errorf("demo response %d: %w", i+1, err)
+			}
+			continue
+		}
 		if _, err := svc.SubmitDirect(ctx, auth.System, cons.ID, consult.Direct{About: about, Answers: a, Share: &share, Contact: &contact, Publish: publish, Lang: lang}); err != nil {
 			return fmt.Errorf("demo response %d: %w", i+1, err)
 		}
@@ -260,4 +275,54 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// respondWithAttachment answers as a respondent does, section by section,
+// attaching a generated image of "evidence" to the file question, taking
+// twenty minutes over it.
+func respondWithAttachment(ctx context.Context, svc *consult.Service, consultationID int64, about consult.About, answers map[int64]consult.Answer,
+	share, contact bool, publish consult.Publish, lang string, n int, clock *time.Time) error {
+	_, token, err := svc.Start(ctx, consultationID, about)
+	if err != nil {
+		return err
+	}
+	qn, err := svc.Questionnaire(ctx, auth.System, consultationID)
+	if err != nil {
+		return err
+	}
+	*clock = clock.Add(10 * time.Minute)
+	for _, sec := range qn.Sections {
+		part := map[int64]consult.Answer{}
+		var file *consult.Question
+		for _, q := range sec.Questions {
+			if a, ok := answers[q.ID]; ok {
+				part[q.ID] = a
+			}
+			if q.Kind == consult.File && q.ShownTo(about.Stakeholder) {
+				file = &q
+			}
+		}
+		if err := svc.SaveAnswers(ctx, consultationID, token, sec.ID, part, true); err != nil {
+			return fmt.Errorf("section %d: %w", sec.ID, err)
+		}
+		if file != nil {
+			img := image.NewGray(image.Rect(0, 0, 64, 32))
+			for x := range 64 {
+				img.SetGray(x, (x*n)%32, color.Gray{Y: 200})
+			}
+			var b bytes.Buffer
+			if err := png.Encode(&b, img); err != nil {
+				return err
+			}
+			if _, err := svc.SaveFile(ctx, consultationID, token, file.ID, fmt.Sprintf("evidence-%d.png", n), b.Bytes()); err != nil {
+				return fmt.Errorf("attachment: %w", err)
+			}
+		}
+	}
+	*clock = clock.Add(10 * time.Minute)
+	if err := svc.SetConsent(ctx, consultationID, token, lang, &share, &contact, publish); err != nil {
+		return err
+	}
+	_, err = svc.Submit(ctx, consultationID, token)
+	return err
 }

@@ -78,6 +78,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /consultations/{id}/respond/email-link", page(s.withRespondent(s.consultEmailLink)))
 	mux.Handle("GET /admin/consultations/{id}/analysis", page(s.consultAnalysis))
 	mux.Handle("GET /admin/consultations/{id}/analysis/texts", page(s.consultTexts))
+	mux.Handle("GET /admin/consultations/{id}/analysis/attachments", page(s.consultAttachments))
+	mux.Handle("GET /admin/consultations/{id}/analysis/attachments/{file}", page(s.consultAttachment))
 	mux.Handle("POST /admin/consultations/{id}/analysis/redact", page(s.consultRedact))
 	mux.Handle("GET /admin/consultations/{id}/analysis/coding", page(s.consultCoding))
 	mux.Handle("POST /admin/consultations/{id}/analysis/coding", page(s.consultAddCode))

@@ -51,7 +51,7 @@ const axePath = "../../web/assets/node_modules/axe-core/axe.min.js"
 // notPages are GET routes that serve no HTML page: downloads, feeds,
 // machine-readable documents and infrastructure. A route missing from
 // here must be reached by the crawl.
-var notPages = regexp.MustCompile(`\.(csv|json|ics|atom|xlsx|key)$|^/(healthz|readyz|assets/|log/|favicon\.ico)$|/package$|/signing-key$|/manifest-key$|/verifier\.key$`)
+var notPages = regexp.MustCompile(`\.(csv|json|ics|atom|xlsx|key)$|^/(healthz|readyz|assets/|log/|favicon\.ico)$|/package$|/signing-key$|/manifest-key$|/verifier\.key$|/analysis/attachments/[0-9]+$`)
 
 // afterSubmission lists the pages reached only by submitting a complete
 // form, with the browser test that reaches them and checks them.

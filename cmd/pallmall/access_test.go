@@ -178,6 +178,7 @@ type ids struct {
 	setPassword, resume, resumeB string
 	campaignRun, campaign        int64
 	flag, theme                  int64
+	attachment                   int64 // a file of a submitted response to the open consultation
 }
 
 func TestAccessMatrix(t *testing.T) {
@@ -518,6 +519,11 @@ func (m *matrix) seed(ctx context.Context) ids {
 	for table, dst := range map[string]*int64{"consult_campaign_runs": &id.campaignRun, "consult_campaigns": &id.campaign,
 		"consult_campaign_flags": &id.flag, "consult_campaign_themes": &id.theme} {
 		one(dst, `SELECT COALESCE(min(id), 0) FROM `+table+` WHERE consultation_id = $1`, id.consultation)
+	}
+
+	one(&id.attachment, `SELECT COALESCE(min(f.id), 0) FROM consult_files f JOIN consult_responses r ON r.id = f.response_id WHERE r.consultation_id = $1 AND r.status = 'submitted'`, id.consultation)
+	if id.attachment == 0 {
+		t.Fatal("the demo consultation has no attachment to check")
 	}
 
 	_, link, err := a.auth.CreateUser(ctx, sec.Actor(), auth.NewUser{Email: "matrix.new@example.org", Name: "New Person", Role: auth.Analyst}, time.Hour)
