@@ -4,12 +4,14 @@
 package api
 
 import (
+	"bytes"
 	"crypto/rand"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -171,15 +173,46 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decode reads a JSON body of at most 1 MiB into v, refusing unknown
 // fields so typos are reported instead of ignored.
+//
+// A string holding a NUL character ("\u0000") is refused as well: no field
+// needs one, and PostgreSQL cannot store it in text.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err == nil && holdsNUL(body) {
+		ve := &pallmall.ValidationError{}
+		ve.Add("body", "error.nul")
+		return ve
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err != nil || dec.Decode(v) != nil {
 		ve := &pallmall.ValidationError{}
 		ve.Add("body", "error.json")
 		return ve
 	}
 	return nil
+}
+
+// holdsNUL reports whether any string of a JSON document, key or value,
+// holds a NUL character, escaped or not. A document that does not parse
+// is left to the decoder to refuse.
+func holdsNUL(body []byte) bool {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return true
+	}
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if s, ok := tok.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return true
+		}
+	}
 }
 
 func newRef() string {

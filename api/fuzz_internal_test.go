@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"strings"
@@ -24,15 +26,46 @@ func FuzzDecodeBodies(f *testing.F) {
 		func() any { return new(NewParticipant) }, func() any { return new(NewVote) }, func() any { return new(NewOrganisation) },
 		func() any { return new(NewRegistration) }, func() any { return new(NewRegisterProposal) },
 	}
+	f.Add(`{"title":"a\u0000b"}`)
+	f.Add(`{"title":"a\\u0000b"}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, target := range targets {
 			r := httptest.NewRequest("POST", "/api/v1/x", strings.NewReader(body))
 			v := target()
 			err := decode(r, v)
 			var ve *pallmall.ValidationError
-			if err != nil && (!errors.As(err, &ve) || ve.Fields["body"] != "error.json") {
+			if err != nil && (!errors.As(err, &ve) || (ve.Fields["body"] != "error.json" && ve.Fields["body"] != "error.nul")) {
 				t.Fatalf("decode(%q) into %T = %v, want a body validation error", body, v, err)
+			}
+			// What is accepted holds no NUL character for the database.
+			if out, _ := json.Marshal(v); err == nil && bytes.Contains(out, []byte(`\u0000`)) {
+				t.Fatalf("decode(%q) into %T accepted a NUL character: %s", body, v, out)
 			}
 		}
 	})
+}
+
+func TestDecodeRefusesNUL(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"name":"a\u0000b"}`:   "error.nul",
+		"{\"name\":\"a\x00b\"}": "error.nul",
+		`{"a\u0000":"b"}`:       "error.nul",
+		`{"name":"a\\u0000b"}`:  "", // a backslash, then "u0000": no NUL
+		`{"name":`:              "error.json",
+	} {
+		var v struct {
+			Name string `json:"name"`
+		}
+		err := decode(httptest.NewRequest("POST", "/api/v1/x", strings.NewReader(body)), &v)
+		got := ""
+		var ve *pallmall.ValidationError
+		if errors.As(err, &ve) {
+			got = ve.Fields["body"]
+		} else if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("decode(%s) = %q, want %q", body, got, want)
+		}
+	}
 }
