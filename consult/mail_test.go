@@ -1,95 +1,21 @@
 package consult_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/meet"
+	"github.com/pallmall/pallmall/meet/smtptest"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
 	"github.com/pallmall/pallmall/vault"
 )
-
-// smtpSink is an SMTP server on loopback that keeps what it receives.
-type smtpSink struct {
-	addr string
-	mu   sync.Mutex
-	rcpt []string
-	data []string
-}
-
-func startSMTPSink(t *testing.T) *smtpSink {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	s := &smtpSink{addr: l.Addr().String()}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
-	return s
-}
-
-func (s *smtpSink) serve(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReader(c)
-	say := func(l string) { io.WriteString(c, l+"\r\n") }
-	say("220 sink ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 sink")
-		case strings.HasPrefix(cmd, "RCPT TO:"):
-			s.mu.Lock()
-			s.rcpt = append(s.rcpt, strings.Trim(strings.TrimSpace(line[len("RCPT TO:"):]), "<>"))
-			s.mu.Unlock()
-			say("250 ok")
-		case cmd == "DATA":
-			say("354 go ahead")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				b.WriteString(strings.TrimPrefix(l, "."))
-			}
-			s.mu.Lock()
-			s.data = append(s.data, b.String())
-			s.mu.Unlock()
-			say("250 queued")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("250 ok")
-		}
-	}
-}
 
 type failingMailer struct{ n int }
 
@@ -150,14 +76,12 @@ func TestResumeLinkEmailedThroughSMTP(t *testing.T) {
 			t.Errorf("EmailResumeLink beyond the limit = %v, want consult.error.email_limit", err)
 		}
 
-		sink := startSMTPSink(t)
-		sent, err := consult.DeliverMail(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: sink.addr, From: "consultations@pallmall.example"}, 0)
+		sink := smtptest.Start(t)
+		sent, err := consult.DeliverMail(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: sink.Addr, From: "consultations@pallmall.example"}, 0)
 		if err != nil || sent != consult.MaxResumeEmails {
 			t.Fatalf("DeliverMail = %d, %v; want %d sent", sent, err, consult.MaxResumeEmails)
 		}
-		sink.mu.Lock()
-		rcpt, data := sink.rcpt, sink.data
-		sink.mu.Unlock()
+		rcpt, data := sink.Recipients(), sink.Messages()
 		if len(rcpt) != 3 || rcpt[0] != "me@example.org" || len(data) != 3 {
 			t.Fatalf("SMTP server got recipients %v and %d messages", rcpt, len(data))
 		}
@@ -173,7 +97,7 @@ func TestResumeLinkEmailedThroughSMTP(t *testing.T) {
 		if n, _ := outboxRows(t, db); n != 0 {
 			t.Errorf("outbox after sending has %d rows, want none", n)
 		}
-		if again, err := consult.DeliverMail(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: sink.addr, From: "consultations@pallmall.example"}, 0); err != nil || again != 0 {
+		if again, err := consult.DeliverMail(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: sink.Addr, From: "consultations@pallmall.example"}, 0); err != nil || again != 0 {
 			t.Errorf("DeliverMail again = %d, %v; want nothing to send", again, err)
 		}
 	})

@@ -1,7 +1,6 @@
 package meet_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -9,96 +8,19 @@ import (
 	"io"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/meet"
+	"github.com/pallmall/pallmall/meet/smtptest"
 	"github.com/pallmall/pallmall/store"
 	"github.com/pallmall/pallmall/store/storetest"
 	"github.com/pallmall/pallmall/vault"
 )
-
-// smtpServer is a minimal SMTP server that accepts every message and keeps
-// it, enough to test the sender against the protocol net/smtp speaks.
-type smtpServer struct {
-	addr string
-	mu   sync.Mutex
-	got  []string // message data
-	rcpt []string
-}
-
-func startSMTP(t *testing.T) *smtpServer {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	s := &smtpServer{addr: l.Addr().String()}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
-	return s
-}
-
-func (s *smtpServer) serve(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReader(c)
-	say := func(l string) { io.WriteString(c, l+"\r\n") }
-	say("220 test ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 test")
-		case strings.HasPrefix(cmd, "MAIL FROM"):
-			say("250 ok")
-		case strings.HasPrefix(cmd, "RCPT TO"):
-			s.mu.Lock()
-			s.rcpt = append(s.rcpt, strings.TrimSpace(line[len("RCPT TO:"):]))
-			s.mu.Unlock()
-			say("250 ok")
-		case cmd == "DATA":
-			say("354 go ahead")
-			var data strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				data.WriteString(strings.TrimPrefix(l, "."))
-			}
-			s.mu.Lock()
-			s.got = append(s.got, data.String())
-			s.mu.Unlock()
-			say("250 queued")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("250 ok")
-		}
-	}
-}
 
 type failingMailer struct{}
 
@@ -125,20 +47,19 @@ func TestDeliverOutboxOverSMTP(t *testing.T) {
 			t.Fatalf("outbox after a failure = %+v, want 2 waiting with the error", msgs)
 		}
 
-		srv := startSMTP(t)
-		n, err := meet.DeliverOutbox(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10)
+		srv := smtptest.Start(t)
+		n, err := meet.DeliverOutbox(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: srv.Addr, From: "meetings@pallmall.example"}, 10)
 		if err != nil || n != 2 {
 			t.Fatalf("DeliverOutbox = %d, %v; want 2, nil", n, err)
 		}
-		if n, _ := meet.DeliverOutbox(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10); n != 0 {
+		if n, _ := meet.DeliverOutbox(ctx, db, f.svc.Keys, meet.SMTPMailer{Addr: srv.Addr, From: "meetings@pallmall.example"}, 10); n != 0 {
 			t.Errorf("DeliverOutbox again sent %d, want 0", n)
 		}
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		if len(srv.got) != 2 || srv.rcpt[0] != "<da@example.org>" {
-			t.Fatalf("server got %d messages for %v, want 2 starting with da@example.org", len(srv.got), srv.rcpt)
+		got, rcpt := srv.Messages(), srv.Recipients()
+		if len(got) != 2 || rcpt[0] != "da@example.org" {
+			t.Fatalf("server got %d messages for %v, want 2 starting with da@example.org", len(got), rcpt)
 		}
-		msg, err := mail.ReadMessage(strings.NewReader(srv.got[0]))
+		msg, err := mail.ReadMessage(strings.NewReader(got[0]))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,14 +179,12 @@ func TestOutboxIsSealedAtRest(t *testing.T) {
 				t.Errorf("after rotation the database holds %q in clear", clear)
 			}
 		}
-		srv := startSMTP(t)
-		if n, err := meet.DeliverOutbox(ctx, db, rotated, meet.SMTPMailer{Addr: srv.addr, From: "meetings@pallmall.example"}, 10); err != nil || n != len(msgs) {
+		srv := smtptest.Start(t)
+		if n, err := meet.DeliverOutbox(ctx, db, rotated, meet.SMTPMailer{Addr: srv.Addr, From: "meetings@pallmall.example"}, 10); err != nil || n != len(msgs) {
 			t.Fatalf("DeliverOutbox after rotation = %d, %v; want %d", n, err, len(msgs))
 		}
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		if !slices.Contains(srv.rcpt, "<marker.delegate@example.net>") || !slices.Contains(srv.rcpt, "<legacy.clear@example.net>") {
-			t.Errorf("the sender delivered to %v, want both recipients", srv.rcpt)
+		if rcpt := srv.Recipients(); !slices.Contains(rcpt, "marker.delegate@example.net") || !slices.Contains(rcpt, "legacy.clear@example.net") {
+			t.Errorf("the sender delivered to %v, want both recipients", rcpt)
 		}
 	})
 }

@@ -82,6 +82,10 @@ type App struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client, for per-client limits (see docs/scaling.md).
 	TrustedProxies []netip.Prefix
+	// Mail, when its Addr is set, is the SMTP server serve delivers the
+	// meetings' and the resume links' emails through, every MailEvery.
+	Mail      meet.SMTPMailer
+	MailEvery time.Duration
 
 	db       *store.DB
 	auth     *auth.Service
@@ -194,6 +198,9 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	go a.sweepSessions(ctx)
 	go a.sweepRetention(ctx)
+	if a.Mail.Addr != "" {
+		go a.sweepMail(ctx)
+	}
 	a.startLedgerWorker(ctx)
 	defer a.startDeliberationRunner(ctx)()
 	defer a.startExportJobs(ctx)()
@@ -273,9 +280,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&a.Demo, "demo", false, "load demo organisations and accounts once, and print the demo logins")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, for per-client rate limits only")
+	fs.StringVar(&a.Mail.Addr, "smtp-addr", "", "SMTP server host:port to deliver the platform's emails through (meetings, resume links); empty to leave them to `meetings send-mail`")
+	fs.StringVar(&a.Mail.From, "smtp-from", "", "sender address of those emails, such as meetings@pallmall.example (required with --smtp-addr)")
+	fs.StringVar(&a.Mail.Username, "smtp-user", "", "SMTP user name, if the server wants one (sent only over TLS)")
+	fs.StringVar(&a.Mail.Password, "smtp-password", "", "SMTP password; prefer the environment variable to the flag")
+	fs.DurationVar(&a.MailEvery, "mail-every", time.Minute, "how often to deliver waiting emails, with --smtp-addr")
 	a.DB.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if a.Mail.Addr != "" && a.Mail.From == "" {
+		return usageError{"--smtp-from is required with --smtp-addr (or PALLMALL_SMTP_FROM)"}
 	}
 	for _, p := range strings.Split(*proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
