@@ -355,3 +355,40 @@ func TestWithdrawRefusesBeforeValidating(t *testing.T) {
 		}
 	})
 }
+
+// TestFrameworkReadsOnlyItsOwn checks that Framework, which reads one
+// framework rather than all of them, returns the same as picking it out
+// of Frameworks, and ErrNotFound for an unknown or empty id.
+func TestFrameworkReadsOnlyItsOwn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		all, err := w.svc.Frameworks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 2 {
+			t.Fatalf("Frameworks = %d, want 2", len(all))
+		}
+		for _, want := range all {
+			got, err := w.svc.Framework(ctx, want.ID)
+			if err != nil {
+				t.Fatalf("Framework(%s): %v", want.ID, err)
+			}
+			if got.ID != want.ID || got.Title != want.Title || got.Position != want.Position || len(got.Versions) != len(want.Versions) || len(got.Versions) == 0 {
+				t.Errorf("Framework(%s) = %s %+v with %d versions, want %+v with %d", want.ID, got.ID, got.Title, len(got.Versions), want.Title, len(want.Versions))
+				continue
+			}
+			for i, v := range got.Versions {
+				if v.FrameworkID != want.ID || v.Label() != want.Versions[i].Label() || v.DocumentSHA256 != want.Versions[i].DocumentSHA256 {
+					t.Errorf("Framework(%s) version %d = %s, want %s", want.ID, i, v.Label(), want.Versions[i].Label())
+				}
+			}
+		}
+		for _, id := range []string{"", "no-such-framework"} {
+			if _, err := w.svc.Framework(ctx, id); !errors.Is(err, pallmall.ErrNotFound) {
+				t.Errorf("Framework(%q) err = %v, want ErrNotFound", id, err)
+			}
+		}
+	})
+}

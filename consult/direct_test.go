@@ -1,0 +1,78 @@
+package consult_test
+
+import (
+	"context"
+	"encoding/hex"
+	"testing"
+
+	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/consult"
+	"github.com/pallmall/pallmall/ledger"
+	"github.com/pallmall/pallmall/store"
+	"github.com/pallmall/pallmall/store/storetest"
+)
+
+// TestSubmitDirectStoresEverythingTogether checks the one-transaction
+// SubmitDirect: the response it acknowledges is stored submitted, with its
+// answers, consent, API marker and outbox row, and the receipt checks out;
+// a refused response leaves no row behind.
+func TestSubmitDirectStoresEverythingTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		delegate := auth.Actor{UserID: 7, Name: "Del", Role: auth.Delegate, OrganisationID: 3}
+		responses := func() int {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM consult_responses WHERE consultation_id = $1`, f.c.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		// Refused: a required answer is missing. Nothing is stored.
+		_, err := f.svc.SubmitDirect(ctx, delegate, f.c.ID, consult.Direct{About: civil(), Answers: map[int64]consult.Answer{f.q["yesno"].ID: {Choices: []string{"no"}}},
+			Share: yes(), Contact: no(), Publish: consult.PublishAnonymous, Lang: "fr"})
+		if fieldErrors(err) == nil {
+			t.Fatalf("SubmitDirect(missing required answer) = %v, want a validation error", err)
+		}
+		if n := responses(); n != 0 {
+			t.Fatalf("a refused SubmitDirect left %d responses", n)
+		}
+
+		rc, err := f.svc.SubmitDirect(ctx, delegate, f.c.ID, consult.Direct{About: civil(),
+			Answers: map[int64]consult.Answer{f.q["short"].ID: {Text: "Licensing regimes"}, f.q["yesno"].ID: {Choices: []string{"no"}}},
+			Share:   yes(), Contact: no(), Publish: consult.PublishAnonymous, Lang: "fr"})
+		if err != nil {
+			t.Fatalf("SubmitDirect: %v", err)
+		}
+		salt, err := hex.DecodeString(rc.Salt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := ledger.Commit(salt, rc.Response); err != nil || c != rc.Commitment {
+			t.Errorf("receipt commitment %s, recomputed %s (%v)", rc.Commitment, c, err)
+		}
+		if n := responses(); n != 1 {
+			t.Fatalf("SubmitDirect left %d responses, want 1", n)
+		}
+		var status, publish, wording string
+		var consentSet, share bool
+		var apiUser, outbox int64
+		var answers int
+		if err := db.QueryRow(ctx, `SELECT r.status, r.consent_set, r.consent_share, r.consent_publish, r.consent_wording, r.api_user_id, r.ledger_outbox_id,
+				(SELECT COUNT(*) FROM consult_answers a WHERE a.response_id = r.id)
+			FROM consult_responses r WHERE r.reference = $1`, rc.Reference).Scan(&status, &consentSet, &share, &publish, &wording, &apiUser, &outbox, &answers); err != nil {
+			t.Fatal(err)
+		}
+		if status != consult.StatusSubmitted || !consentSet || !share || publish != string(consult.PublishAnonymous) || wording == "" || apiUser != 7 || answers != 2 {
+			t.Errorf("stored response: status %s, consent %v share %v publish %s wording %q, api user %d, %d answers; want submitted, consent given to publish anonymously in a wording, api user 7, 2 answers",
+				status, consentSet, share, publish, wording, apiUser, answers)
+		}
+		if ledger.EntryID(outbox) != rc.LogEntryID {
+			t.Errorf("outbox row %d, receipt's log entry %s", outbox, rc.LogEntryID)
+		}
+		if _, err := ledger.OutboxEntry(ctx, db, outbox); err != nil {
+			t.Errorf("outbox entry %d: %v", outbox, err)
+		}
+	})
+}
