@@ -447,6 +447,29 @@ func (s *Service) Changes(ctx context.Context, actor auth.Actor, id int64) ([]Ch
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return nil, err
 	}
+	return s.changes(ctx, id)
+}
+
+// Overview returns what a consultation's page shows: the consultation as
+// actor may see it, its questionnaire and its changes, with one access
+// check (Get) for the three instead of one each.
+func (s *Service) Overview(ctx context.Context, actor auth.Actor, id int64) (Consultation, Questionnaire, []Change, error) {
+	c, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return Consultation{}, Questionnaire{}, nil, err
+	}
+	qn, err := loadQuestionnaire(ctx, s.DB, id)
+	if err != nil {
+		return Consultation{}, Questionnaire{}, nil, err
+	}
+	changes, err := s.changes(ctx, id)
+	if err != nil {
+		return Consultation{}, Questionnaire{}, nil, err
+	}
+	return c, qn, changes, nil
+}
+
+func (s *Service) changes(ctx context.Context, id int64) ([]Change, error) {
 	rows, err := s.DB.Query(ctx, `SELECT id, at, what, reason FROM consult_changes WHERE consultation_id = $1 ORDER BY id`, id)
 	return store.ScanAll(rows, err, func(r *sql.Rows) (Change, error) {
 		var c Change

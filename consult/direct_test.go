@@ -3,8 +3,10 @@ package consult_test
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"testing"
 
+	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 	"github.com/pallmall/pallmall/ledger"
@@ -73,6 +75,37 @@ func TestSubmitDirectStoresEverythingTogether(t *testing.T) {
 		}
 		if _, err := ledger.OutboxEntry(ctx, db, outbox); err != nil {
 			t.Errorf("outbox entry %d: %v", outbox, err)
+		}
+	})
+}
+
+// TestOverviewChecksAccessOnce checks Overview returns what Get,
+// Questionnaire and Changes return, and refuses as Get does: the public
+// see a draft consultation as not found.
+func TestOverviewChecksAccessOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		c, qn, changes, err := f.svc.Overview(ctx, public, f.c.ID)
+		if err != nil {
+			t.Fatalf("Overview(open, public): %v", err)
+		}
+		wantQn, _ := f.svc.Questionnaire(ctx, public, f.c.ID)
+		wantChanges, _ := f.svc.Changes(ctx, public, f.c.ID)
+		if c.ID != f.c.ID || c.TitleEN != f.c.TitleEN || len(qn.Sections) != len(wantQn.Sections) || len(qn.Questions()) != len(f.q) || len(changes) != len(wantChanges) {
+			t.Errorf("Overview = consultation %d, %d sections, %d questions, %d changes; want %d, %d, %d, %d",
+				c.ID, len(qn.Sections), len(qn.Questions()), len(changes), f.c.ID, len(wantQn.Sections), len(f.q), len(wantChanges))
+		}
+		draft, err := f.svc.Create(ctx, secretariat, consult.Consultation{TitleEN: "Draft", TitleFR: "Brouillon", SummaryEN: "s", SummaryFR: "s",
+			Audiences: []consult.Stakeholder{consult.State}, OpensAt: base(), ClosesAt: base().AddDate(0, 1, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := f.svc.Overview(ctx, public, draft.ID); !errors.Is(err, pallmall.ErrNotFound) {
+			t.Errorf("Overview(draft, public) err = %v, want ErrNotFound", err)
+		}
+		if _, _, _, err := f.svc.Overview(ctx, secretariat, draft.ID); err != nil {
+			t.Errorf("Overview(draft, secretariat): %v", err)
 		}
 	})
 }

@@ -87,19 +87,15 @@ func (s *Server) consultPublicList(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) consultShow(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.consultationFor(r)
+	id, err := pathInt(r, "id")
+	if err != nil {
+		return err
+	}
+	c, qn, changes, err := s.consultations().Overview(r.Context(), Actor(r), id)
 	if err != nil {
 		return err
 	}
 	lang := info(r).lang
-	qn, err := s.consultations().Questionnaire(r.Context(), Actor(r), c.ID)
-	if err != nil {
-		return err
-	}
-	changes, err := s.consultations().Changes(r.Context(), Actor(r), c.ID)
-	if err != nil {
-		return err
-	}
 	delibs, err := s.deliberations().ForConsultation(r.Context(), Actor(r), c.ID)
 	if err != nil {
 		return err
