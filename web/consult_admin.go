@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -423,35 +424,6 @@ func (s *Server) consultSaveQuestion(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *Server) consultDeleteQuestion(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireSecretariat(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
-	if err != nil {
-		return err
-	}
-	qid, err := pathInt(r, "qid")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return pallmall.ErrInvalid
-	}
-	err = s.consultations().DeleteQuestion(r.Context(), actor, c.ID, qid, r.PostForm.Get("reason"))
-	form := NewForm(r, "reason")
-	if form.AddErrors(err) {
-		form.Errors["reason"] = "consult.error.reason_required_delete"
-		return s.consultAdminPage(w, r, http.StatusUnprocessableEntity, form)
-	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"#sections", http.StatusSeeOther)
-	return nil
-}
-
 // consultPreview shows the questionnaire as a respondent of one
 // stakeholder type would see it, without storing anything.
 func (s *Server) consultPreview(w http.ResponseWriter, r *http.Request) error {
@@ -487,7 +459,14 @@ func (s *Server) consultPreview(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Server) consultMoveQuestion(w http.ResponseWriter, r *http.Request) error {
+// builderChange is the shape of every change the secretariat makes to one
+// part of a questionnaire (a question or a section, named by the path
+// value idName) from a form that may need a reason: parse the form, ask
+// the service, then either redisplay the form with its errors and typed
+// values (through redisplay) or go back to the builder's sections.
+func (s *Server) builderChange(w http.ResponseWriter, r *http.Request, idName string, fields []string,
+	change func(ctx context.Context, actor auth.Actor, consultationID, id int64, form url.Values) error,
+	redisplay func(w http.ResponseWriter, r *http.Request, status int, form *Form) error) error {
 	actor, err := requireSecretariat(r)
 	if err != nil {
 		return err
@@ -496,18 +475,17 @@ func (s *Server) consultMoveQuestion(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	qid, err := pathInt(r, "qid")
+	id, err := pathInt(r, idName)
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return pallmall.ErrInvalid
 	}
-	by, _ := strconv.Atoi(r.PostForm.Get("by"))
-	err = s.consultations().MoveQuestion(r.Context(), actor, c.ID, qid, by, r.PostForm.Get("reason"))
-	form := NewForm(r, "reason")
+	err = change(r.Context(), actor, c.ID, id, r.PostForm)
+	form := NewForm(r, fields...)
 	if form.AddErrors(err) {
-		return s.consultAdminPage(w, r, http.StatusUnprocessableEntity, form)
+		return redisplay(w, r, http.StatusUnprocessableEntity, form)
 	}
 	if err != nil {
 		return err
@@ -516,30 +494,28 @@ func (s *Server) consultMoveQuestion(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+func (s *Server) consultDeleteQuestion(w http.ResponseWriter, r *http.Request) error {
+	return s.builderChange(w, r, "qid", []string{"reason"},
+		func(ctx context.Context, actor auth.Actor, cid, qid int64, p url.Values) error {
+			return s.consultations().DeleteQuestion(ctx, actor, cid, qid, p.Get("reason"))
+		},
+		func(w http.ResponseWriter, r *http.Request, status int, form *Form) error {
+			form.Errors["reason"] = "consult.error.reason_required_delete"
+			return s.consultAdminPage(w, r, status, form)
+		})
+}
+
+func (s *Server) consultMoveQuestion(w http.ResponseWriter, r *http.Request) error {
+	return s.builderChange(w, r, "qid", []string{"reason"},
+		func(ctx context.Context, actor auth.Actor, cid, qid int64, p url.Values) error {
+			by, _ := strconv.Atoi(p.Get("by"))
+			return s.consultations().MoveQuestion(ctx, actor, cid, qid, by, p.Get("reason"))
+		}, s.consultAdminPage)
+}
+
 func (s *Server) consultDeleteSection(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireSecretariat(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
-	if err != nil {
-		return err
-	}
-	sid, err := pathInt(r, "sid")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return pallmall.ErrInvalid
-	}
-	err = s.consultations().DeleteSection(r.Context(), actor, c.ID, sid, r.PostForm.Get("reason"))
-	form := NewForm(r, "reason")
-	if form.AddErrors(err) {
-		return s.consultAdminPage(w, r, http.StatusUnprocessableEntity, form)
-	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"#sections", http.StatusSeeOther)
-	return nil
+	return s.builderChange(w, r, "sid", []string{"reason"},
+		func(ctx context.Context, actor auth.Actor, cid, sid int64, p url.Values) error {
+			return s.consultations().DeleteSection(ctx, actor, cid, sid, p.Get("reason"))
+		}, s.consultAdminPage)
 }

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 )
 
@@ -60,60 +62,17 @@ func (s *Server) consultSectionPage(w http.ResponseWriter, r *http.Request, stat
 }
 
 func (s *Server) consultUpdateSection(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireSecretariat(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
-	if err != nil {
-		return err
-	}
-	sid, err := pathInt(r, "sid")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return pallmall.ErrInvalid
-	}
-	p := r.PostForm
-	err = s.consultations().UpdateSection(r.Context(), actor, consult.Section{ID: sid, ConsultationID: c.ID,
-		TitleEN: p.Get("title_en"), TitleFR: p.Get("title_fr"), IntroEN: p.Get("intro_en"), IntroFR: p.Get("intro_fr")}, p.Get("reason"))
-	form := NewForm(r, "title_en", "title_fr", "intro_en", "intro_fr", "reason")
-	if form.AddErrors(err) {
-		return s.consultSectionPage(w, r, http.StatusUnprocessableEntity, form)
-	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"#sections", http.StatusSeeOther)
-	return nil
+	return s.builderChange(w, r, "sid", []string{"title_en", "title_fr", "intro_en", "intro_fr", "reason"},
+		func(ctx context.Context, actor auth.Actor, cid, sid int64, p url.Values) error {
+			return s.consultations().UpdateSection(ctx, actor, consult.Section{ID: sid, ConsultationID: cid,
+				TitleEN: p.Get("title_en"), TitleFR: p.Get("title_fr"), IntroEN: p.Get("intro_en"), IntroFR: p.Get("intro_fr")}, p.Get("reason"))
+		}, s.consultSectionPage)
 }
 
 func (s *Server) consultMoveSection(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireSecretariat(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
-	if err != nil {
-		return err
-	}
-	sid, err := pathInt(r, "sid")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return pallmall.ErrInvalid
-	}
-	by, _ := strconv.Atoi(r.PostForm.Get("by"))
-	err = s.consultations().MoveSection(r.Context(), actor, c.ID, sid, by, r.PostForm.Get("reason"))
-	form := NewForm(r, "reason")
-	if form.AddErrors(err) {
-		return s.consultAdminPage(w, r, http.StatusUnprocessableEntity, form)
-	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/consultations/"+strconv.FormatInt(c.ID, 10)+"#sections", http.StatusSeeOther)
-	return nil
+	return s.builderChange(w, r, "sid", []string{"reason"},
+		func(ctx context.Context, actor auth.Actor, cid, sid int64, p url.Values) error {
+			by, _ := strconv.Atoi(p.Get("by"))
+			return s.consultations().MoveSection(ctx, actor, cid, sid, by, p.Get("reason"))
+		}, s.consultAdminPage)
 }
