@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/auth"
 	"github.com/pallmall/pallmall/consult"
 )
 
@@ -181,33 +182,6 @@ func (s *Server) consultCampaignRun(w http.ResponseWriter, r *http.Request) erro
 	return s.render(w, r, http.StatusOK, "consult-campaign-run", "campaigns.run.title", nil, map[string]any{"C": c, "Run": run})
 }
 
-func (s *Server) consultCampaignDecide(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(r, "cid")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return pallmall.ErrInvalid
-	}
-	err = s.consultations().DecideCampaign(r.Context(), actor, c.ID, id, r.PostForm.Get("decision"), r.PostForm.Get("reason"))
-	if form, ok := decisionForm(r, err, id); ok {
-		return s.consultCampaignsPage(w, r, http.StatusUnprocessableEntity, form)
-	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, campaignsURL(c.ID, "campaigns")+fmt.Sprintf("#campaign-%d", id), http.StatusSeeOther)
-	return nil
-}
-
 // decisionForm turns a decision's validation error into a form whose
 // field is the reason box of that item.
 func decisionForm(r *http.Request, err error, id int64) (*Form, bool) {
@@ -267,33 +241,6 @@ func (s *Server) consultFlagsPage(w http.ResponseWriter, r *http.Request, status
 		views = append(views, v)
 	}
 	return s.render(w, r, status, "consult-campaign-flags", "campaigns.flags.title", form, map[string]any{"C": c, "Flags": views})
-}
-
-func (s *Server) consultFlagDecide(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathInt(r, "fid")
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return pallmall.ErrInvalid
-	}
-	err = s.consultations().DecideFlag(r.Context(), actor, c.ID, id, r.PostForm.Get("decision"), r.PostForm.Get("reason"))
-	if form, ok := decisionForm(r, err, id); ok {
-		return s.consultFlagsPage(w, r, http.StatusUnprocessableEntity, form)
-	}
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, campaignsURL(c.ID, "flags")+fmt.Sprintf("#flag-%d", id), http.StatusSeeOther)
-	return nil
 }
 
 type themeView struct {
@@ -372,4 +319,46 @@ func (s *Server) consultThemeAccept(w http.ResponseWriter, r *http.Request) erro
 	}
 	http.Redirect(w, r, campaignsURL(c.ID, "coding"), http.StatusSeeOther)
 	return nil
+}
+
+// analystDecision is the shape of an analyst's decision on a suggestion
+// (a campaign, named by the path value idName, or a flag): parse the form,
+// ask the service with the decision and its reason, then either redisplay
+// the list with the reason box of that item in error or go back to the
+// item on its list (the page what of campaignsURL, at #anchor-ID).
+func (s *Server) analystDecision(w http.ResponseWriter, r *http.Request, idName, what, anchor string,
+	decide func(ctx context.Context, actor auth.Actor, consultationID, id int64, decision, reason string) error,
+	redisplay func(w http.ResponseWriter, r *http.Request, status int, form *Form) error) error {
+	actor, err := requireAnalysis(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.consultationFor(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, idName)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return pallmall.ErrInvalid
+	}
+	err = decide(r.Context(), actor, c.ID, id, r.PostForm.Get("decision"), r.PostForm.Get("reason"))
+	if form, ok := decisionForm(r, err, id); ok {
+		return redisplay(w, r, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, campaignsURL(c.ID, what)+fmt.Sprintf("#%s-%d", anchor, id), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) consultCampaignDecide(w http.ResponseWriter, r *http.Request) error {
+	return s.analystDecision(w, r, "cid", "campaigns", "campaign", s.consultations().DecideCampaign, s.consultCampaignsPage)
+}
+
+func (s *Server) consultFlagDecide(w http.ResponseWriter, r *http.Request) error {
+	return s.analystDecision(w, r, "fid", "flags", "flag", s.consultations().DecideFlag, s.consultFlagsPage)
 }
