@@ -26,7 +26,7 @@ import (
 var (
 	public = []string{"/", "/organisations", "/consultations", "/consultations/1", "/consultations/1/summary", "/frameworks", "/transparency",
 		"/register", "/register/stats", "/meetings", "/deliberations", "/accessibility", "/sign-in"}
-	signedIn = []string{"/account", "/admin/consultations/1", "/admin/consultations/1/analysis", "/admin/audit", "/admin/users"}
+	signedIn = []string{"/account", "/admin/consultations/1", "/admin/consultations/1/analysis", "/admin/consultations/1/analysis/attachments", "/admin/consultations/1/analysis/campaigns", "/admin/consultations/1/analysis/flags", "/admin/audit", "/admin/users"}
 )
 
 func main() {
