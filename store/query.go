@@ -17,47 +17,74 @@ type Querier interface {
 
 // Row is a single-row result whose Scan returns pallmall.ErrNotFound when
 // there is no row.
-type Row struct{ row *sql.Row }
+type Row struct {
+	row *sql.Row
+	err error // set instead of row when the query was refused
+}
 
 // Scan copies the row's columns into dest.
-func (r *Row) Scan(dest ...any) error { return mapErr(r.row.Scan(dest...)) }
+func (r *Row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return mapErr(r.row.Scan(dest...))
+}
 
 // Writer returns a Querier whose queries all run on the writer, for a single
-// write statement with RETURNING outside a transaction.
+// write statement with RETURNING outside a transaction. Like every write,
+// its queries fail under a context marked with WithReplicaReads.
 func (db *DB) Writer() Querier { return writer{db.write} }
 
 type writer struct{ db *sql.DB }
 
 func (w writer) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if ReplicaReads(ctx) {
+		return nil, ErrWriteUnderReplicaReads
+	}
 	res, err := w.db.ExecContext(ctx, query, args...)
 	return res, mapErr(err)
 }
 
 func (w writer) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if ReplicaReads(ctx) {
+		return nil, ErrWriteUnderReplicaReads
+	}
 	rows, err := w.db.QueryContext(ctx, query, args...)
 	return rows, mapErr(err)
 }
 
 func (w writer) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	return &Row{w.db.QueryRowContext(ctx, query, args...)}
+	if ReplicaReads(ctx) {
+		return &Row{err: ErrWriteUnderReplicaReads}
+	}
+	return &Row{row: w.db.QueryRowContext(ctx, query, args...)}
 }
 
 // Exec runs a statement on the writer.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := db.write.ExecContext(ctx, query, args...)
-	return res, mapErr(err)
+	return writer{db.write}.Exec(ctx, query, args...)
 }
 
-// Query runs a query on the read pool.
+// Query runs a query on the read pool, or on the read replica when ctx is
+// marked with WithReplicaReads and the replica answers (replica.go).
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := db.read.QueryContext(ctx, query, args...)
+	pool, onReplica := db.reader(ctx)
+	rows, err := pool.QueryContext(ctx, query, args...)
+	if onReplica && db.replica.failed(ctx, err) {
+		rows, err = db.read.QueryContext(ctx, query, args...)
+	}
 	return rows, mapErr(err)
 }
 
-// QueryRow runs a single-row query on the read pool. Use Writer or InTx for
-// INSERT ... RETURNING.
+// QueryRow runs a single-row query on the read pool, or on the read
+// replica as Query does. Use Writer or InTx for INSERT ... RETURNING.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	return &Row{db.read.QueryRowContext(ctx, query, args...)}
+	pool, onReplica := db.reader(ctx)
+	row := pool.QueryRowContext(ctx, query, args...)
+	if onReplica && db.replica.failed(ctx, row.Err()) {
+		row = db.read.QueryRowContext(ctx, query, args...)
+	}
+	return &Row{row: row}
 }
 
 // Tx is a write transaction.
@@ -77,12 +104,17 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // QueryRow runs a single-row query in the transaction.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	return &Row{t.tx.QueryRowContext(ctx, query, args...)}
+	return &Row{row: t.tx.QueryRowContext(ctx, query, args...)}
 }
 
 // InTx runs fn in a write transaction, committing if fn returns nil and
 // rolling back otherwise. The commit is durable when InTx returns nil.
+// Every query in the transaction runs on the primary; under a context
+// marked with WithReplicaReads, InTx refuses to begin.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if ReplicaReads(ctx) {
+		return ErrWriteUnderReplicaReads
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(fmt.Errorf("begin transaction: %w", err))

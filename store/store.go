@@ -45,19 +45,30 @@ type Config struct {
 	DataDir string
 	// ReadConns is the size of the read pool; 0 means a sensible default.
 	ReadConns int
+	// ReplicaURL is a postgres:// URL of a streaming read replica of the
+	// PostgreSQL database at URL, for the reads that may be slightly stale
+	// (see WithReplicaReads); empty for none. SQLite refuses one.
+	ReplicaURL string
+	// ReplicaConns is the size of the replica's pool; 0 means 16.
+	ReplicaConns int
 }
 
 // DB is an open database: a single writer and a pool of readers on SQLite,
-// one pool for both on PostgreSQL. It is safe for concurrent use.
+// one pool for both on PostgreSQL, and on PostgreSQL optionally a pool on a
+// read replica (replica.go). It is safe for concurrent use.
 type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	replica *replica // nil without a read replica
 }
 
 // Open opens and pings the database described by cfg. It does not migrate;
 // call Migrate.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if err := checkReplicaConfig(cfg); err != nil {
+		return nil, err
+	}
 	var db *DB
 	var err error
 	switch {
@@ -74,6 +85,17 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.dialect, err)
+	}
+	if cfg.ReplicaURL != "" {
+		if db.replica, err = openReplica(cfg); err != nil {
+			db.Close()
+			return nil, err
+		}
+		// A replica that does not answer now is marked down, not fatal:
+		// its reads go to the primary until it answers (Replica reports it).
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		db.replica.ping(pctx)
+		cancel()
 	}
 	return db, nil
 }
@@ -139,7 +161,8 @@ func openPostgres(cfg Config) (*DB, error) {
 // Dialect reports which database is open.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
-// Ping checks that the database answers; /readyz uses it.
+// Ping checks that the database answers; /readyz uses it. It does not ask
+// the read replica: see PingReplica.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.write.PingContext(ctx); err != nil {
 		return err
@@ -161,6 +184,9 @@ func (db *DB) Close() error {
 	}
 	if db.read != db.write {
 		errs = append(errs, db.read.Close())
+	}
+	if db.replica != nil {
+		errs = append(errs, db.replica.pool.Close())
 	}
 	errs = append(errs, db.write.Close())
 	return errors.Join(errs...)

@@ -143,6 +143,22 @@ func DatabaseURL(t testing.TB) string {
 	return withDatabase(base, name)
 }
 
+// Replica creates a PostgreSQL database that stands in for a read replica
+// in tests of replica reads: a separate, migrated database, dropped when
+// the test ends. It returns the database's URL, for Config.ReplicaURL or
+// serve's --database-replica, and a connection to it. It is not a
+// streaming replica of anything: tests put rows in it that the primary
+// lacks, to see which database a read went to. It skips the test when
+// EnvURL is not set, and requires Main.
+func Replica(t testing.TB) (string, *store.DB) {
+	t.Helper()
+	if os.Getenv(EnvURL) == "" {
+		t.Skipf("%s not set", EnvURL)
+	}
+	u := DatabaseURL(t)
+	return u, open(t, store.Config{URL: u})
+}
+
 func open(t testing.TB, cfg store.Config) *store.DB {
 	t.Helper()
 	ctx := context.Background()
