@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,9 +175,20 @@ const seedChunk = 500_000
 
 // seedResponses adds n submitted responses to c straight through the store
 // (generated in SQL, in transactions of seedChunk), each with a text and a
-// choice answer, as a consultation that has run would hold.
+// choice answer, as a consultation that has run would hold: the response
+// row with its copy of the answers (the JSON Submit writes), and the two
+// consult_answers rows (with their full-text index entries). Response i
+// has reference PM-Bi, and its text answer names it.
 func seedResponses(ctx context.Context, db *store.DB, c benchConsultation, n int) error {
 	ts := store.Now()
+	// The copy of the answers, as Submit's json.Marshal of a map writes it:
+	// keys in string order.
+	text := fmt.Sprintf(`'"%d":{"text":"Licensing and transparency matter, says respondent ' || i || '"}'`, c.TextID)
+	choice := fmt.Sprintf(`'"%d":{"choices":["' || (1 + i %% 5) || '"]}'`, c.ChoiceID)
+	if strconv.FormatInt(c.ChoiceID, 10) < strconv.FormatInt(c.TextID, 10) {
+		text, choice = choice, text
+	}
+	answers := `'{' || ` + text + ` || ',' || ` + choice + ` || '}'`
 	for from := 1; from <= n; from += seedChunk {
 		to := min(n, from+seedChunk-1)
 		err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -186,32 +198,23 @@ func seedResponses(ctx context.Context, db *store.DB, c benchConsultation, n int
 			}
 			_, err := tx.Exec(ctx, fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
 			INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, email,
-				consent_set, consent_share, consent_publish, consent_contact, consent_wording, consent_at, created_at, updated_at, submitted_at, salt, submitted_json, commitment)
+				consent_set, consent_share, consent_publish, consent_contact, consent_wording, consent_at, created_at, updated_at, submitted_at, salt, submitted_json, commitment, answers)
 			SELECT $1, 'bench-' || i, 'PM-B' || i, 'submitted', 'individual', CASE i %% 3 WHEN 0 THEN 'state' WHEN 1 THEN 'industry' ELSE 'civil_society' END,
-				'', '', TRUE, i %% 2 = 0, 'anonymous', FALSE, '{}', $2, $2, $2, $2, '', '', ''
-			FROM seq`, from, to), c.ID, ts)
+				'', '', TRUE, i %% 2 = 0, 'anonymous', FALSE, '{}', $2, $2, $2, $2, '', '', '', %s
+			FROM seq`, from, to, answers), c.ID, ts)
 			if err != nil {
 				return err
 			}
+			// i again, from the reference.
+			i := `CAST(substr(reference, 5) AS INTEGER)`
 			_, err = tx.Exec(ctx, `INSERT INTO consult_answers (response_id, question_id, value, body)
-			SELECT id, $2, '{"text":"Licensing and transparency matter, says respondent ' || id || '"}', 'Licensing and transparency matter, says respondent ' || id
+			SELECT id, $2, '{"text":"Licensing and transparency matter, says respondent ' || `+i+` || '"}', 'Licensing and transparency matter, says respondent ' || `+i+`
 			FROM consult_responses WHERE consultation_id = $1 AND id > $3`, c.ID, c.TextID, last)
 			if err != nil {
 				return err
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO consult_answers (response_id, question_id, value, body)
-			SELECT id, $2, '{"choices":["' || (1 + id % 5) || '"]}', '' FROM consult_responses WHERE consultation_id = $1 AND id > $3`, c.ID, c.ChoiceID, last)
-			if err != nil {
-				return err
-			}
-			// Submit keeps a copy of the answers on the response row, which
-			// the export reads; done here as migration 00012 backfills it.
-			gather := `json_group_object(CAST(a.question_id AS TEXT), json(a.value))`
-			if db.Dialect() == store.Postgres {
-				gather = `json_object_agg(a.question_id::text, a.value::json)::text`
-			}
-			_, err = tx.Exec(ctx, `UPDATE consult_responses SET answers = COALESCE((SELECT `+gather+` FROM consult_answers a WHERE a.response_id = consult_responses.id), '{}')
-			WHERE consultation_id = $1 AND id > $2`, c.ID, last)
+			SELECT id, $2, '{"choices":["' || (1 + `+i+` % 5) || '"]}', '' FROM consult_responses WHERE consultation_id = $1 AND id > $3`, c.ID, c.ChoiceID, last)
 			return err
 		})
 		if err != nil {
