@@ -8,12 +8,14 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -73,6 +75,12 @@ type Case struct {
 	// format's limit); larger scales are reported as skipped with MaxWhy.
 	Max    int
 	MaxWhy string
+	// Memory estimates the memory a run at N needs (the data it holds and
+	// the peak of its measured work, from measured runs) and says what it
+	// counts; a scale whose estimate is over 90 % of the memory available
+	// is reported as skipped, with both figures. Nil means the case's
+	// memory is small.
+	Memory func(n int) (bytes uint64, what string)
 	// run measures the case at size n, filling env.Result.
 	run func(ctx context.Context, env *Env, n int) error
 }
@@ -152,7 +160,16 @@ type Measurement struct {
 	Profiles      []string `json:"profiles,omitempty"`
 	Skipped       string   `json:"skipped,omitempty"`
 	Error         string   `json:"error,omitempty"`
+	// MemoryLimitBytes is the Go runtime's soft memory limit during the
+	// run (see limitMemory); 0 when GOMEMLIMIT set it instead.
+	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
 }
+
+// skip is what a case's run returns to report its scale as skipped rather
+// than failed: the data would not fit on the disk, a format's limit...
+type skip string
+
+func (s skip) Error() string { return string(s) }
 
 // Figure is one measured number beside its baseline from the same run.
 type Figure struct {
@@ -288,6 +305,17 @@ func runOne(ctx context.Context, cfg Config, c Case, scale float64, n int) *Meas
 		r.Skipped = fmt.Sprintf("%d %s is over this case's limit of %d (%s)", n, c.Unit, c.Max, c.MaxWhy)
 		return r
 	}
+	debug.FreeOSMemory() // what earlier runs freed counts as available
+	if c.Memory != nil {
+		need, what := c.Memory(n)
+		if avail := memAvailable(); avail > 0 && need > avail/10*9 {
+			r.Skipped = fmt.Sprintf("needs about %s (%s), over 90 %% of the %s of memory available", bytesIEC(need), what, bytesIEC(avail))
+			return r
+		}
+	}
+	limit, restore := limitMemory()
+	defer restore()
+	r.MemoryLimitBytes = limit
 	dir, err := os.MkdirTemp("", "pallmall-bench-")
 	if err != nil {
 		r.Error = err.Error()
@@ -296,7 +324,12 @@ func runOne(ctx context.Context, cfg Config, c Case, scale float64, n int) *Meas
 	defer os.RemoveAll(dir)
 	env := &Env{cfg: cfg, Dir: dir, label: fmt.Sprintf("%s-x%g", c.Name, scale), Result: r}
 	if err := c.run(ctx, env, n); err != nil {
-		r.Error = err.Error()
+		var sk skip
+		if errors.As(err, &sk) {
+			r.Skipped = string(sk)
+		} else {
+			r.Error = err.Error()
+		}
 	}
 	runtime.GC()
 	return r
@@ -316,9 +349,7 @@ func (cr *CaseReport) fitGrowth() {
 			continue
 		}
 		g := Growth{FromN: a.N, ToN: b.N, TimeExponent: slope([]float64{float64(a.N), float64(b.N)}, []float64{a.Seconds, b.Seconds})}
-		if a.PeakRSSBytes > 0 && b.PeakRSSBytes > 0 {
-			g.MemExponent = ptr(slope([]float64{float64(a.N), float64(b.N)}, []float64{float64(memOf(a)), float64(memOf(b))}))
-		}
+		g.MemExponent = ptr(slope([]float64{float64(a.N), float64(b.N)}, []float64{float64(memOf(a)), float64(memOf(b))}))
 		cr.Growth = append(cr.Growth, g)
 	}
 	if len(done) >= 2 {
@@ -330,7 +361,7 @@ func (cr *CaseReport) fitGrowth() {
 		if e := slope(ns, ts); !math.IsNaN(e) {
 			cr.TimeExponent = ptr(e)
 		}
-		if e := slope(ns, ms); !math.IsNaN(e) && !slices.Contains(ms, 0) {
+		if e := slope(ns, ms); !math.IsNaN(e) {
 			cr.MemExponent = ptr(e)
 		}
 	}

@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
@@ -27,6 +29,19 @@ type Sample struct {
 // asked. The run's Seconds add up its sections and its peaks keep the
 // highest.
 func (e *Env) Measure(part string, fn func() error) (Sample, error) {
+	return e.measure(part, fn, true)
+}
+
+// MeasureApart measures fn as Measure does, but leaves it out of the
+// run's cost and peaks: for work that does not run at every scale (an
+// XLSX export stops at a worksheet's rows), which would otherwise make
+// the growth exponent compare different work. The case reports its
+// figures itself.
+func (e *Env) MeasureApart(part string, fn func() error) (Sample, error) {
+	return e.measure(part, fn, false)
+}
+
+func (e *Env) measure(part string, fn func() error, counted bool) (Sample, error) {
 	label := e.label
 	if part != "" {
 		label += "-" + part
@@ -66,7 +81,7 @@ func (e *Env) Measure(part string, fn func() error) (Sample, error) {
 		}
 	}
 	s := Sample{Elapsed: elapsed, PeakHeap: heap, PeakRSS: rss}
-	if err == nil {
+	if err == nil && counted {
 		e.Result.Seconds += elapsed.Seconds()
 		e.Result.PeakHeapBytes = max(e.Result.PeakHeapBytes, heap)
 		e.Result.PeakRSSBytes = max(e.Result.PeakRSSBytes, rss)
@@ -263,4 +278,57 @@ func load(ctx context.Context, clients, total int, deadline time.Duration, op fu
 		out.Latencies = append(out.Latencies, l...)
 	}
 	return out
+}
+
+// memAvailable is the memory the kernel can give without swapping
+// (MemAvailable in /proc/meminfo), 0 where that is unknown.
+func memAvailable() uint64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				return 0
+			}
+			kb, _ := strconv.ParseUint(f[0], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+var goMemMetric = []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+
+// limitMemory sets the Go runtime's soft memory limit to what the process
+// holds plus 90 % of the memory available, and returns it and a function
+// that restores the previous limit. Without a limit the collector lets
+// the heap grow to twice what is live, which a run holding half the
+// machine's memory cannot afford; with it, the collector works harder
+// near the limit instead (its time counts in the figures). GOMEMLIMIT,
+// when set, is left alone (and 0 returned).
+func limitMemory() (uint64, func()) {
+	avail := memAvailable()
+	if os.Getenv("GOMEMLIMIT") != "" || avail == 0 {
+		return 0, func() {}
+	}
+	heapMu.Lock()
+	metrics.Read(goMemMetric)
+	heapMu.Unlock()
+	held := sub(goMemMetric[0].Value.Uint64(), goMemMetric[1].Value.Uint64())
+	limit := held + avail/10*9
+	old := debug.SetMemoryLimit(int64(min(limit, math.MaxInt64)))
+	return limit, func() { debug.SetMemoryLimit(old) }
+}
+
+// diskFree is the space free for an unprivileged user on the filesystem
+// holding dir, 0 where that is unknown.
+func diskFree(dir string) uint64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0
+	}
+	return st.Bavail * uint64(st.Bsize)
 }

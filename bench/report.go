@@ -36,7 +36,11 @@ func (rep *Report) Markdown() string {
 		b.WriteString(".\n")
 	}
 	b.WriteString("\nEach figure is given beside its baseline, measured in the same run on the same machine; ratio = figure ÷ baseline. ")
-	b.WriteString("Memory is the peak growth above the level before the measured work.\n")
+	b.WriteString("Memory is the peak growth above the level before the measured work.")
+	if rep.limitedMemory() {
+		b.WriteString(" Before each run the Go runtime's soft memory limit was set to what the process held plus 90 % of the memory then available, so that the collector works harder rather than let the heap outgrow the machine.")
+	}
+	b.WriteString("\n")
 	for _, c := range rep.Cases {
 		fmt.Fprintf(&b, "\n## %s (`%s`)\n\n", c.Title, c.Name)
 		fmt.Fprintf(&b, "Baseline: %s. Target: %s.\n\n", c.Baseline, c.Target)
@@ -67,6 +71,17 @@ func (rep *Report) Markdown() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+func (rep *Report) limitedMemory() bool {
+	for _, c := range rep.Cases {
+		for _, r := range c.Runs {
+			if r.MemoryLimitBytes > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c CaseReport) growthLine() string {
