@@ -17,9 +17,23 @@ func campaignCase() Case {
 		Target:   "time, memory, precision and recall on 1,000,000 answers (no numeric target in the issue)",
 		Cost:     "detection time",
 		Base:     1_000_000, Min: 2000,
+		Memory: func(n int) (uint64, string) {
+			return uint64(n) * (campaignInputBytes + campaignFindBytes), fmt.Sprintf("%d bytes an answer for the generated answers and %d for campaign.Find's peak, the larger of those measured at 1,000,000 and 3,000,000", campaignInputBytes, campaignFindBytes)
+		},
 		run: runCampaign,
 	}
 }
+
+// What a generated answer costs in memory, the larger of the figures
+// measured (Go heap) at 1,000,000 and 3,000,000 answers: the answers
+// themselves (about 440 bytes of text on average) with campaigntest's
+// truth map, live after a collection (687 and 669 bytes an answer), and
+// the peak of campaign.Find above them (1,192 and 1,059 bytes; its
+// sketch of each distinct text, 832 bytes, dominates).
+const (
+	campaignInputBytes = 690
+	campaignFindBytes  = 1200
+)
 
 func runCampaign(ctx context.Context, env *Env, n int) error {
 	answers, truth := campaigntest.Generate(n, 1)

@@ -20,13 +20,23 @@ func exportCase() Case {
 		Name: "export", Title: "Export of responses to CSV, JSON and XLSX (consult.Service.Export)", Unit: "responses",
 		Baseline: "writing the same number of rows as CSV lines of pre-built strings (reference, status, time, stakeholder, the text and choice answers) through a plain bufio.Writer; every export goes to a writer that counts and discards, so disks do not enter",
 		Target:   "CSV of 1,000,000 responses in < 10 s; memory flat as responses grow",
-		Cost:     "time of the three exports",
-		Base:     1_000_000, Min: 1000, Max: 3_000_000, MaxWhy: "seeding and exporting ten million responses takes most of an hour on a small machine; run --only export --scales 0.1,1,3 to see growth past 1,000,000",
+		Cost:     "time of the CSV and JSON exports (XLSX, which stops at a worksheet's 1,048,576 rows, is reported apart)",
+		Base:     1_000_000, Min: 1000,
 		run: runExport,
 	}
 }
 
+// seedBytesPerResponse bounds the disk a seeded response takes: the
+// SQLite database held 760 MB at 1,000,000 responses (the response, its
+// two answers, their full-text index and the indexes), and its
+// write-ahead log up to 392 MB more for one transaction of seedChunk.
+const seedBytesPerResponse = 1000
+
 func runExport(ctx context.Context, env *Env, n int) error {
+	need := uint64(n+2*seedChunk) * seedBytesPerResponse
+	if free := diskFree(env.Dir); free > 0 && need > free {
+		return skip(fmt.Sprintf("the database of %d responses needs about %s of disk, %s free in %s", n, bytesIEC(need), bytesIEC(free), env.Dir))
+	}
 	db, closeDB, err := env.openDB(ctx, false)
 	if err != nil {
 		return err
@@ -41,7 +51,9 @@ func runExport(ctx context.Context, env *Env, n int) error {
 	if err := seedResponses(ctx, db, c, n); err != nil {
 		return err
 	}
-	env.Logf("seeded %d responses in %v", n, time.Since(start).Round(time.Millisecond))
+	seeded := time.Since(start).Round(time.Second / 10)
+	env.Logf("seeded %d responses in %v", n, seeded)
+	env.Result.Notes = append(env.Result.Notes, fmt.Sprintf("setup (not timed): %d responses seeded in %v", n, seeded))
 
 	base, err := baselineCSV(n)
 	if err != nil {
@@ -50,11 +62,15 @@ func runExport(ctx context.Context, env *Env, n int) error {
 	var csvSeconds float64
 	for _, format := range []string{consult.CSV, consult.JSON, consult.XLSX} {
 		if format == consult.XLSX && n > xlsxMaxRows {
-			env.Result.Notes = append(env.Result.Notes, fmt.Sprintf("XLSX not run: %d rows exceed a worksheet's %d", n, xlsxMaxRows))
+			env.Result.Notes = append(env.Result.Notes, fmt.Sprintf("XLSX skipped: %d responses are more rows than a worksheet's %d (1,048,576 less the header); the cost and peaks are CSV's and JSON's, as at every scale", n, xlsxMaxRows))
 			continue
 		}
+		measure := env.Measure
+		if format == consult.XLSX {
+			measure = env.MeasureApart
+		}
 		w := &countingWriter{}
-		s, err := env.Measure(format, func() error {
+		s, err := measure(format, func() error {
 			return svc.Export(ctx, auth.System, c.ID, consult.ExportOptions{Format: format}, w)
 		})
 		if err != nil {
