@@ -95,7 +95,8 @@ func (s *Server) Handler() http.Handler {
 }
 
 // adapt authenticates the bearer token, if any, runs h and writes its
-// error in the one JSON shape.
+// error in the one JSON shape. An anonymous read of a list in
+// replicaRoutes may read from the read replica (withReplicaReads).
 func (s *Server) adapt(h func(*Server, http.ResponseWriter, *http.Request, auth.Actor) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -110,6 +111,7 @@ func (s *Server) adapt(h func(*Server, http.ResponseWriter, *http.Request, auth.
 			}
 			actor = a
 		}
+		r = withReplicaReads(r)
 		if err := h(s, w, r, actor); err != nil {
 			s.writeError(w, r, err)
 		}

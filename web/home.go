@@ -47,5 +47,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("database unreachable\n"))
 		return
 	}
+	// A read replica that does not answer leaves the instance ready: its
+	// reads go to the primary meanwhile (store.DB.Replica; the metric
+	// pallmall_db_replica_up says so too).
+	rctx, rcancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer rcancel()
+	if err := s.DB.PingReplica(rctx); err != nil {
+		s.Logger.Warn("read replica unreachable; reading from the primary", "error", err.Error())
+		w.Write([]byte("ready; read replica unreachable, reading from the primary\n"))
+		return
+	}
 	w.Write([]byte("ready\n"))
 }

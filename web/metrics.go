@@ -1,6 +1,7 @@
 package web
 
 import (
+	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -56,22 +57,37 @@ var (
 	dbOpenDesc  = prometheus.NewDesc("pallmall_db_open_connections", "Open database connections by pool.", []string{"pool"}, nil)
 	dbInUseDesc = prometheus.NewDesc("pallmall_db_in_use_connections", "Database connections in use by pool.", []string{"pool"}, nil)
 	dbWaitDesc  = prometheus.NewDesc("pallmall_db_wait_seconds_total", "Time spent waiting for a database connection by pool.", []string{"pool"}, nil)
+
+	dbReplicaUpDesc = prometheus.NewDesc("pallmall_db_replica_up",
+		"1 when the read replica answered last time it was asked, 0 when its reads go to the primary; absent without a replica.", nil, nil)
+	dbReplicaFallbacksDesc = prometheus.NewDesc("pallmall_db_replica_fallback_reads_total",
+		"Reads meant for the read replica that went to the primary because it did not answer.", nil, nil)
 )
 
 func (d dbStats) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dbOpenDesc
 	ch <- dbInUseDesc
 	ch <- dbWaitDesc
+	ch <- dbReplicaUpDesc
+	ch <- dbReplicaFallbacksDesc
 }
 
 func (d dbStats) Collect(ch chan<- prometheus.Metric) {
 	write, read := d.db.Stats()
-	for pool, s := range map[string]struct {
-		open, inUse int
-		wait        time.Duration
-	}{"write": {write.OpenConnections, write.InUse, write.WaitDuration}, "read": {read.OpenConnections, read.InUse, read.WaitDuration}} {
-		ch <- prometheus.MustNewConstMetric(dbOpenDesc, prometheus.GaugeValue, float64(s.open), pool)
-		ch <- prometheus.MustNewConstMetric(dbInUseDesc, prometheus.GaugeValue, float64(s.inUse), pool)
-		ch <- prometheus.MustNewConstMetric(dbWaitDesc, prometheus.CounterValue, s.wait.Seconds(), pool)
+	pools := map[string]sql.DBStats{"write": write, "read": read}
+	if replica, ok := d.db.ReplicaStats(); ok {
+		pools["replica"] = replica
+		st := d.db.Replica()
+		up := 0.0
+		if st.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(dbReplicaUpDesc, prometheus.GaugeValue, up)
+		ch <- prometheus.MustNewConstMetric(dbReplicaFallbacksDesc, prometheus.CounterValue, float64(st.Fallbacks))
+	}
+	for pool, s := range pools {
+		ch <- prometheus.MustNewConstMetric(dbOpenDesc, prometheus.GaugeValue, float64(s.OpenConnections), pool)
+		ch <- prometheus.MustNewConstMetric(dbInUseDesc, prometheus.GaugeValue, float64(s.InUse), pool)
+		ch <- prometheus.MustNewConstMetric(dbWaitDesc, prometheus.CounterValue, s.WaitDuration.Seconds(), pool)
 	}
 }

@@ -221,9 +221,11 @@ var errNotFound = pallmall.ErrNotFound
 
 // page adapts a handler that returns an error into an http.Handler. Errors
 // map to pages in one table; anything unexpected is a 500 with a reference
-// that matches the log line.
+// that matches the log line. An anonymous read of a page listed in
+// replicaRoutes may read from the read replica (withReplicaReads).
 func (s *Server) page(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = withReplicaReads(r)
 		err := h(w, r)
 		if err == nil {
 			return

@@ -30,6 +30,9 @@ import (
 type dbFlags struct {
 	dataDir string
 	url     string
+	// replica is a read replica's PostgreSQL URL; only serve has the flag
+	// (--database-replica).
+	replica string
 }
 
 func (d *dbFlags) register(fs interface {
@@ -47,7 +50,7 @@ func (d *dbFlags) keys() (*vault.Keyring, error) {
 
 // open opens and migrates the database.
 func (d *dbFlags) open(ctx context.Context) (*store.DB, error) {
-	db, err := store.Open(ctx, store.Config{URL: d.url, DataDir: d.dataDir})
+	db, err := store.Open(ctx, store.Config{URL: d.url, DataDir: d.dataDir, ReplicaURL: d.replica})
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +107,9 @@ func (a *App) Open(ctx context.Context) error {
 	var err error
 	if a.db, err = a.DB.open(ctx); err != nil {
 		return err
+	}
+	if r := a.db.Replica(); r.Configured && !r.Up {
+		a.Logger.Warn("read replica unreachable at start; its reads go to the primary until it answers")
 	}
 	keys, err := a.DB.keys()
 	if err != nil {
@@ -204,7 +210,7 @@ func (a *App) Serve(ctx context.Context) error {
 	a.startLedgerWorker(ctx)
 	defer a.startDeliberationRunner(ctx)()
 	defer a.startExportJobs(ctx)()
-	a.Logger.Info("serving", "url", a.URL(), "database", string(a.db.Dialect()))
+	a.Logger.Info("serving", "url", a.URL(), "database", string(a.db.Dialect()), "read_replica", a.db.Replica().Configured)
 	select {
 	case err := <-errc:
 		return err
@@ -286,8 +292,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&a.Mail.Password, "smtp-password", "", "SMTP password; prefer the environment variable to the flag")
 	fs.DurationVar(&a.MailEvery, "mail-every", time.Minute, "how often to deliver waiting emails, with --smtp-addr")
 	a.DB.register(fs)
+	fs.StringVar(&a.DB.replica, "database-replica", "", "PostgreSQL URL (postgres://...) of a streaming read replica of --database, for anonymous reads of public pages (docs/scaling.md); empty for none")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if a.DB.replica != "" && a.DB.url == "" {
+		return usageError{"--database-replica needs --database postgres://...: SQLite has no read replicas"}
 	}
 	if a.Mail.Addr != "" && a.Mail.From == "" {
 		return usageError{"--smtp-from is required with --smtp-addr (or PALLMALL_SMTP_FROM)"}
