@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -60,7 +61,8 @@ type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	replica *replica // nil without a read replica
+	replica *replica      // nil without a read replica
+	stmts   *stmtCounters // SQLite's statement caches, across both pools
 }
 
 // Open opens and pings the database described by cfg. It does not migrate;
@@ -112,10 +114,15 @@ func openSQLite(cfg Config) (*DB, error) {
 	// synchronous(FULL) makes every acknowledged commit survive a crash or
 	// power loss, not only a process crash.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	drv, err := sqliteDriver()
 	if err != nil {
 		return nil, err
 	}
+	counters := &stmtCounters{}
+	write := sql.OpenDB(cachingConnector{
+		dsn: "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)&_txlock=immediate",
+		drv: drv, counters: counters, size: stmtCacheSize,
+	})
 	// One writer: SQLite serialises writes anyway, and one connection avoids
 	// busy errors and lets transactions queue in Go instead.
 	write.SetMaxOpenConns(1)
@@ -126,18 +133,17 @@ func openSQLite(cfg Config) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
+	read := sql.OpenDB(cachingConnector{
+		dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)",
+		drv: drv, counters: counters, size: stmtCacheSize,
+	})
 	n := cfg.ReadConns
 	if n <= 0 {
 		n = 8
 	}
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &DB{dialect: SQLite, write: write, read: read}, nil
+	return &DB{dialect: SQLite, write: write, read: read, stmts: counters}, nil
 }
 
 func openPostgres(cfg Config) (*DB, error) {
@@ -155,7 +161,7 @@ func openPostgres(cfg Config) (*DB, error) {
 	pool.SetMaxOpenConns(n + 4)
 	pool.SetMaxIdleConns(n + 4)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{dialect: Postgres, write: pool, read: pool}, nil
+	return &DB{dialect: Postgres, write: pool, read: pool, stmts: &stmtCounters{}}, nil
 }
 
 // Dialect reports which database is open.
@@ -195,6 +201,24 @@ func (db *DB) Close() error {
 // Stats returns the pool statistics of the write and read pools, for metrics.
 func (db *DB) Stats() (write, read sql.DBStats) {
 	return db.write.Stats(), db.read.Stats()
+}
+
+// StatementCache reports how often SQLite statements came from the
+// per-connection cache (see stmtcache.go). Always zero on PostgreSQL, whose
+// driver caches statements itself.
+func (db *DB) StatementCache() StatementCacheStats {
+	return StatementCacheStats{Hits: db.stmts.hits.Load(), Misses: db.stmts.misses.Load()}
+}
+
+// sqliteDriver returns the driver modernc.org/sqlite registers as "sqlite",
+// with whatever functions or hooks are registered on it.
+func sqliteDriver() (driver.Driver, error) {
+	probe, err := sql.Open("sqlite", "")
+	if err != nil {
+		return nil, err
+	}
+	defer probe.Close()
+	return probe.Driver(), nil
 }
 
 // Now returns the current time as the database stores it: UTC, truncated to

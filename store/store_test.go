@@ -132,3 +132,30 @@ func TestConcurrentWritesOnSQLiteQueue(t *testing.T) {
 		t.Errorf("count = %d, %v; want 50", n, err)
 	}
 }
+
+// On SQLite the platform's own reads and writes, inside transactions and
+// out, reuse compiled statements (stmtcache.go).
+func TestSQLiteStatementsAreReused(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	before := db.StatementCache()
+	for i := range 20 {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, 'v')`, "k"+string(rune('a'+i)))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM settings WHERE key <= $1`, "k"+string(rune('a'+i))).Scan(&n); err != nil || n != i+1 {
+			t.Fatalf("count after %d inserts = %d, %v", i+1, n, err)
+		}
+	}
+	after := db.StatementCache()
+	// 20 inserts on the one writer and 20 reads over the read pool: all but
+	// the first insert and the first read on each connection are hits.
+	if hits := after.Hits - before.Hits; hits < 20 {
+		t.Errorf("40 runs of two statements: %d cache hits (misses %d), want at least 20", hits, after.Misses-before.Misses)
+	}
+}

@@ -62,6 +62,7 @@ var (
 		"1 when the read replica answered last time it was asked, 0 when its reads go to the primary; absent without a replica.", nil, nil)
 	dbReplicaFallbacksDesc = prometheus.NewDesc("pallmall_db_replica_fallback_reads_total",
 		"Reads meant for the read replica that went to the primary because it did not answer.", nil, nil)
+	dbStmtDesc = prometheus.NewDesc("pallmall_db_statements_total", "SQLite statements run, by whether their compiled form came from the per-connection cache (hit) or was parsed anew (miss).", []string{"cache"}, nil)
 )
 
 func (d dbStats) Describe(ch chan<- *prometheus.Desc) {
@@ -70,6 +71,7 @@ func (d dbStats) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dbWaitDesc
 	ch <- dbReplicaUpDesc
 	ch <- dbReplicaFallbacksDesc
+	ch <- dbStmtDesc
 }
 
 func (d dbStats) Collect(ch chan<- prometheus.Metric) {
@@ -89,5 +91,10 @@ func (d dbStats) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dbOpenDesc, prometheus.GaugeValue, float64(s.OpenConnections), pool)
 		ch <- prometheus.MustNewConstMetric(dbInUseDesc, prometheus.GaugeValue, float64(s.InUse), pool)
 		ch <- prometheus.MustNewConstMetric(dbWaitDesc, prometheus.CounterValue, s.WaitDuration.Seconds(), pool)
+	}
+	if d.db.Dialect() == store.SQLite {
+		sc := d.db.StatementCache()
+		ch <- prometheus.MustNewConstMetric(dbStmtDesc, prometheus.CounterValue, float64(sc.Hits), "hit")
+		ch <- prometheus.MustNewConstMetric(dbStmtDesc, prometheus.CounterValue, float64(sc.Misses), "miss")
 	}
 }
