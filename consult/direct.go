@@ -2,10 +2,14 @@ package consult
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 	"strconv"
 
 	"github.com/pallmall/pallmall"
+	"github.com/pallmall/pallmall/audit"
 	"github.com/pallmall/pallmall/auth"
+	"github.com/pallmall/pallmall/ledger"
 	"github.com/pallmall/pallmall/store"
 )
 
@@ -78,35 +82,85 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 	if err := v.Err(); err != nil {
 		return Receipt{}, err
 	}
-	// One transaction, so one commit: the draft, its answers, the consent
-	// and the submission are stored together or not at all, and the
-	// receipt is returned only once they are durable.
-	token := auth.NewToken()
-	now := s.now()
-	draft := Response{ConsultationID: c.ID, Status: StatusDraft, About: d.About, CreatedAt: now, UpdatedAt: now, Answers: map[int64]Answer{}}
+	// One transaction, so one commit: the response, its answers, its
+	// consent and its log entry are stored together or not at all, and the
+	// receipt is returned only once they are durable. The transaction holds
+	// SQLite's single writer, so it does only what must be atomic: the
+	// identity is sealed and the answers checked before it, and it writes
+	// the submitted response at once rather than as a draft changed four
+	// times. The consultation and its questions are read again inside it,
+	// and the answers checked and sealed against those, so a consultation
+	// closed or a question changed meanwhile is seen.
+	name, org, email := sealAbout(s.keys(), d.About)
+	tokenHash := auth.HashToken(auth.NewToken())
 	var rc Receipt
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := s.insertDraft(ctx, tx, &draft, token); err != nil {
+		now := s.now()
+		c, err := s.get(ctx, tx, auth.Actor{}, consultationID)
+		if err != nil {
 			return err
 		}
-		for id, a := range clean {
-			if err := putAnswer(ctx, tx, draft.ID, id, a); err != nil {
-				return err
-			}
+		if !c.Accepting(now) {
+			return ErrClosed
+		}
+		qn, err := loadQuestionnaire(ctx, tx, consultationID)
+		if err != nil {
+			return err
+		}
+		var v pallmall.ValidationError
+		for k, m := range qn.Problems(r) {
+			v.Add("answers."+k, m)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		sl, err := sealSubmission(consultationID, qn, r)
+		if err != nil {
+			return err
+		}
+		outboxID, err := ledger.Enqueue(ctx, tx, ledger.ConsultationReceipt{Consultation: consultationLogID(consultationID), Commitment: sl.commitment})
+		if err != nil {
+			return err
 		}
 		// api_user_id marks a response given whole rather than typed
 		// through the forms, so its timing means nothing (the campaign
 		// detection's fast-typing check skips it): the user whose token
 		// sent it, or 0 for the platform itself (the demo, imports).
-		if _, err := tx.Exec(ctx, `UPDATE consult_responses SET api_user_id = $1 WHERE id = $2`, actor.UserID, draft.ID); err != nil {
+		var id int64
+		var ref string
+		for range 5 {
+			ref = newReference()
+			err = tx.QueryRow(ctx, `INSERT INTO consult_responses (consultation_id, token_hash, reference, status, respondent_kind, stakeholder, name, organisation_name, country, email,
+				consent_set, consent_share, consent_publish, consent_contact, consent_wording, consent_at, api_user_id,
+				created_at, updated_at, submitted_at, salt, submitted_json, commitment, ledger_outbox_id, answers)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12, $13, $14, $15, $16, $15, $15, $15, $17, $18, $19, $20, $21)
+				ON CONFLICT (reference) DO NOTHING RETURNING id`,
+				consultationID, tokenHash, ref, StatusSubmitted, d.About.Kind, d.About.Stakeholder, name, org, d.About.Country, email,
+				*d.Share, d.Publish, *d.Contact, c.Wording(d.Lang).json(), now, actor.UserID,
+				hex.EncodeToString(sl.salt), string(sl.canon), sl.commitment, outboxID, string(sl.answers)).Scan(&id)
+			if !errors.Is(err, pallmall.ErrNotFound) {
+				break // stored, or failed; ErrNotFound: the reference was taken
+			}
+		}
+		if err != nil {
 			return err
 		}
-		if err := s.setConsent(ctx, tx, consultationID, token, d.Lang, *d.Share, *d.Contact, d.Publish); err != nil {
+		for _, q := range qn.Questions() {
+			if _, kept := sl.kept[q.ID]; kept {
+				if err := putAnswer(ctx, tx, id, q.ID, r.Answers[q.ID]); err != nil {
+					return err
+				}
+			}
+		}
+		if err := matchCampaigns(ctx, tx, id, sl.texts, now); err != nil {
 			return err
 		}
-		var err error
-		rc, err = s.submit(ctx, tx, consultationID, token)
-		return err
+		if err := audit.Record(ctx, tx, 0, "consult_response.submit", "consultation", consultationID, ref); err != nil {
+			return err
+		}
+		rc = Receipt{Reference: ref, Consultation: consultationID, SubmittedAt: now, Commitment: sl.commitment, Salt: hex.EncodeToString(sl.salt),
+			Response: sl.canon, LogEntryID: ledger.EntryID(outboxID)}
+		return nil
 	})
 	return rc, err
 }

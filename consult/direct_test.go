@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/auth"
@@ -106,6 +107,74 @@ func TestOverviewChecksAccessOnce(t *testing.T) {
 		}
 		if _, _, _, err := f.svc.Overview(ctx, secretariat, draft.ID); err != nil {
 			t.Errorf("Overview(draft, secretariat): %v", err)
+		}
+	})
+}
+
+// TestSubmitDirectMatchesTheForms submits the same answers through the
+// forms (Start, SaveAnswers, SetConsent, Submit) and through SubmitDirect:
+// the two seal the same canonical document, store the same answers (an
+// answer to a question the respondent is not shown is dropped by both) and
+// the same consent.
+func TestSubmitDirectMatchesTheForms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		answers := map[int64]consult.Answer{
+			f.q["short"].ID:  {Text: "Licensing regimes"},
+			f.q["single"].ID: {Choices: []string{f.q["single"].Options[1].Value}},
+			f.q["yesno"].ID:  {Choices: []string{"no"}},
+			f.q["ifyes"].ID:  {Text: "shown only after a yes"}, // hidden: dropped
+			f.q["long"].ID:   {Text: "Due diligence"},
+		}
+		_, token, err := f.svc.Start(ctx, f.c.ID, civil())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.SaveAnswers(ctx, f.c.ID, token, f.sec.ID, answers, true); err != nil {
+			t.Fatalf("SaveAnswers: %v", err)
+		}
+		if err := f.svc.SetConsent(ctx, f.c.ID, token, "fr", yes(), no(), consult.PublishNamed); err != nil {
+			t.Fatal(err)
+		}
+		forms, err := f.svc.Submit(ctx, f.c.ID, token)
+		if err != nil {
+			t.Fatalf("Submit: %v", err)
+		}
+		direct, err := f.svc.SubmitDirect(ctx, auth.Actor{UserID: 7, Role: auth.Delegate, OrganisationID: 3}, f.c.ID, consult.Direct{
+			About: civil(), Answers: answers, Share: yes(), Contact: no(), Publish: consult.PublishNamed, Lang: "fr"})
+		if err != nil {
+			t.Fatalf("SubmitDirect: %v", err)
+		}
+		if string(forms.Response) != string(direct.Response) {
+			t.Errorf("sealed documents differ:\nforms  %s\ndirect %s", forms.Response, direct.Response)
+		}
+		if forms.Salt == direct.Salt || forms.Commitment == direct.Commitment {
+			t.Error("two submissions share a salt or a commitment")
+		}
+		type stored struct {
+			status, stakeholder, publish, wording, answersCopy string
+			share, contact                                     bool
+			submitted                                          bool
+			answers                                            string
+		}
+		load := func(ref string) stored {
+			var s stored
+			var at *time.Time
+			if err := db.QueryRow(ctx, `SELECT status, stakeholder, consent_publish, consent_wording, answers, consent_share, consent_contact, submitted_at,
+					(SELECT COUNT(*) || ':' || COALESCE(MIN(question_id), 0) || ':' || COALESCE(MAX(question_id), 0) FROM consult_answers a WHERE a.response_id = r.id)
+				FROM consult_responses r WHERE reference = $1`, ref).Scan(&s.status, &s.stakeholder, &s.publish, &s.wording, &s.answersCopy, &s.share, &s.contact, &at, &s.answers); err != nil {
+				t.Fatal(err)
+			}
+			s.submitted = at != nil
+			return s
+		}
+		if a, b := load(forms.Reference), load(direct.Reference); a != b {
+			t.Errorf("stored responses differ:\nforms  %+v\ndirect %+v", a, b)
+		}
+		var hidden int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM consult_answers WHERE question_id = $1`, f.q["ifyes"].ID).Scan(&hidden); err != nil || hidden != 0 {
+			t.Errorf("answers to the hidden question stored: %d (%v)", hidden, err)
 		}
 	})
 }

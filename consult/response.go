@@ -244,17 +244,24 @@ func (s *Service) editable(ctx context.Context, tx store.Querier, consultationID
 	if err != nil {
 		return Consultation{}, Response{}, err
 	}
-	c, err := s.get(ctx, tx, auth.Actor{}, consultationID)
+	c, err := s.mayChange(ctx, tx, r, allowSubmitted)
+	return c, r, err
+}
+
+// mayChange is editable's check for a response already loaded: it returns
+// the response's consultation, and an error if the response may not change.
+func (s *Service) mayChange(ctx context.Context, tx store.Querier, r Response, allowSubmitted bool) (Consultation, error) {
+	c, err := s.get(ctx, tx, auth.Actor{}, r.ConsultationID)
 	if err != nil {
-		return Consultation{}, Response{}, err
+		return Consultation{}, err
 	}
 	if !c.Accepting(s.now()) {
-		return c, r, fmt.Errorf("%w: consultation %d", ErrClosed, c.ID)
+		return c, fmt.Errorf("%w: consultation %d", ErrClosed, c.ID)
 	}
 	if r.Status == StatusWithdrawn || (r.Status == StatusSubmitted && !allowSubmitted) {
-		return c, r, fmt.Errorf("%w: response already %s", pallmall.ErrConflict, r.Status)
+		return c, fmt.Errorf("%w: response already %s", pallmall.ErrConflict, r.Status)
 	}
-	return c, r, nil
+	return c, nil
 }
 
 // SaveAbout changes who the respondent says they are, while the response
@@ -495,7 +502,7 @@ func (s *Service) submit(ctx context.Context, tx *store.Tx, consultationID int64
 		rc, _ = r.Receipt()
 		return rc, nil
 	}
-	if _, _, err := s.editable(ctx, tx, consultationID, token, false); err != nil {
+	if _, err := s.mayChange(ctx, tx, r, false); err != nil {
 		return rc, err
 	}
 	qn, err := loadQuestionnaire(ctx, tx, consultationID)
@@ -505,53 +512,23 @@ func (s *Service) submit(ctx context.Context, tx *store.Tx, consultationID int64
 	if p := qn.Problems(r); len(p) > 0 {
 		return rc, &pallmall.ValidationError{Fields: p}
 	}
-	doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
-	texts := map[int64]string{} // free text, matched against campaigns
-	kept := map[string]Answer{} // the answers as stored, file names included, for exports
-	for _, q := range qn.Questions() {
-		a, ok := r.Answers[q.ID]
-		if !ok || a.Empty() {
-			continue
-		}
-		if !qn.Visible(q, r.Stakeholder, r.Answers) {
-			if _, err := tx.Exec(ctx, `DELETE FROM consult_answers WHERE response_id = $1 AND question_id = $2`, r.ID, q.ID); err != nil {
-				return rc, err
-			}
-			continue
-		}
-		key := strconv.FormatInt(q.ID, 10)
-		kept[key] = a
-		if a.File != nil {
-			a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
-		}
-		doc.Answers[key] = a
-		if b := a.body(); b != "" {
-			texts[q.ID] = b
-		}
-	}
-	answers, err := json.Marshal(kept)
+	sl, err := sealSubmission(consultationID, qn, r)
 	if err != nil {
 		return rc, err
 	}
-	canon, err := ledger.MarshalCanonical(doc)
-	if err != nil {
-		return rc, err
+	for _, id := range sl.hidden {
+		if _, err := tx.Exec(ctx, `DELETE FROM consult_answers WHERE response_id = $1 AND question_id = $2`, r.ID, id); err != nil {
+			return rc, err
+		}
 	}
-	salt, err := ledger.NewSalt()
-	if err != nil {
-		return rc, err
-	}
-	commitment, err := ledger.Commit(salt, canon)
-	if err != nil {
-		return rc, err
-	}
+	salt, canon, commitment, texts := sl.salt, sl.canon, sl.commitment, sl.texts
 	outboxID, err := ledger.Enqueue(ctx, tx, ledger.ConsultationReceipt{Consultation: consultationLogID(consultationID), Commitment: commitment})
 	if err != nil {
 		return rc, err
 	}
 	now := s.now()
 	res, err := tx.Exec(ctx, `UPDATE consult_responses SET status = $1, submitted_at = $2, updated_at = $2, salt = $3, submitted_json = $4, commitment = $5, ledger_outbox_id = $6,
-		answers = $9 WHERE id = $7 AND status = $8`, StatusSubmitted, now, hex.EncodeToString(salt), string(canon), commitment, outboxID, r.ID, StatusDraft, string(answers))
+		answers = $9 WHERE id = $7 AND status = $8`, StatusSubmitted, now, hex.EncodeToString(salt), string(canon), commitment, outboxID, r.ID, StatusDraft, string(sl.answers))
 	if err != nil {
 		return rc, err
 	}
@@ -567,6 +544,63 @@ func (s *Service) submit(ctx context.Context, tx *store.Tx, consultationID int64
 	rc = Receipt{Reference: r.Reference, Consultation: consultationID, SubmittedAt: now, Commitment: commitment, Salt: hex.EncodeToString(salt),
 		Response: canon, LogEntryID: ledger.EntryID(outboxID)}
 	return rc, nil
+}
+
+// sealed is what submitting a response computes from its answers: the
+// canonical document its receipt commits to, with the salt and the
+// commitment; the answers as stored, for exports; the free texts, for
+// campaign matching; and the questions answered but no longer shown to the
+// respondent, whose answers are not submitted.
+type sealed struct {
+	canon      []byte
+	salt       []byte
+	commitment string
+	answers    []byte
+	texts      map[int64]string
+	kept       map[int64]bool // the questions whose answers are submitted
+	hidden     []int64
+}
+
+// sealSubmission computes what submitting r to consultation consultationID
+// with questionnaire qn stores. It reads nothing and writes nothing, so
+// both ways of submitting (the forms' submit and SubmitDirect) seal a
+// response the same way.
+func sealSubmission(consultationID int64, qn Questionnaire, r Response) (sealed, error) {
+	sl := sealed{texts: map[int64]string{}, kept: map[int64]bool{}}
+	doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
+	kept := map[string]Answer{} // the answers as stored, file names included, for exports
+	for _, q := range qn.Questions() {
+		a, ok := r.Answers[q.ID]
+		if !ok || a.Empty() {
+			continue
+		}
+		if !qn.Visible(q, r.Stakeholder, r.Answers) {
+			sl.hidden = append(sl.hidden, q.ID)
+			continue
+		}
+		key := strconv.FormatInt(q.ID, 10)
+		kept[key] = a
+		sl.kept[q.ID] = true
+		if a.File != nil {
+			a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
+		}
+		doc.Answers[key] = a
+		if b := a.body(); b != "" {
+			sl.texts[q.ID] = b
+		}
+	}
+	var err error
+	if sl.answers, err = json.Marshal(kept); err != nil {
+		return sl, err
+	}
+	if sl.canon, err = ledger.MarshalCanonical(doc); err != nil {
+		return sl, err
+	}
+	if sl.salt, err = ledger.NewSalt(); err != nil {
+		return sl, err
+	}
+	sl.commitment, err = ledger.Commit(sl.salt, sl.canon)
+	return sl, err
 }
 
 // Withdraw withdraws a submitted response, at any time before the
