@@ -19,6 +19,9 @@ type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	pageCacheRequests *prometheus.CounterVec
+	pageCacheBytes    prometheus.Gauge
 }
 
 // NewMetrics creates the metrics, including Go runtime and database pool
@@ -33,8 +36,15 @@ func NewMetrics(db *store.DB) *Metrics {
 			Name: "pallmall_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
+		pageCacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pallmall_page_cache_requests_total",
+			Help: "Requests for cached public pages by page kind and result: hit (served from the cache), miss (rendered), bypass (a credential or an unreadable stamp: not cached).",
+		}, []string{"page", "result"}),
+		pageCacheBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pallmall_page_cache_bytes", Help: "Bytes of rendered public pages held by the page cache.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.requests, m.duration, m.pageCacheRequests, m.pageCacheBytes, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.reg.MustRegister(dbStats{db})
 	}

@@ -57,8 +57,14 @@ type Server struct {
 	// the instance that started it.
 	ExportJobs *consult.ExportJobs
 
+	// PageCache is how many bytes of rendered public pages to keep for
+	// anonymous visitors (pagecache.go). 0 means DefaultPageCache; a
+	// negative value keeps none.
+	PageCache int64
+
 	jobsOnce  sync.Once
 	summaries summaryCache
+	pages     *pageCache
 	tmpl      *templates
 	assets    *assetSet
 	catalog   *Catalog
@@ -79,6 +85,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	if s.tmpl, err = parseTemplates(s.assets, s.catalog); err != nil {
 		return nil, err
+	}
+	switch {
+	case s.PageCache == 0:
+		s.pages = newPageCache(DefaultPageCache, s.Metrics)
+	case s.PageCache > 0:
+		s.pages = newPageCache(s.PageCache, s.Metrics)
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)

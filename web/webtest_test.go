@@ -42,7 +42,11 @@ type testUser struct {
 
 const testPassword = "correct horse battery staple"
 
-func newSite(t *testing.T, db *store.DB) *site {
+func newSite(t *testing.T, db *store.DB) *site { return newSiteWith(t, db, nil) }
+
+// newSiteWith is newSite with a chance to change the server before it
+// starts (set is nil for none).
+func newSiteWith(t *testing.T, db *store.DB, set func(*web.Server)) *site {
 	t.Helper()
 	ctx := context.Background()
 	logs := &lockedWriter{w: &strings.Builder{}}
@@ -50,6 +54,9 @@ func newSite(t *testing.T, db *store.DB) *site {
 	svc := &auth.Service{DB: db, Password: auth.PasswordParams{Time: 1, Memory: 64, Threads: 1}, Clients: auth.NewLimiter(1000, time.Minute)}
 	s := &web.Server{DB: db, Auth: svc, Logger: logger, Version: "test", PublicURL: "https://pallmall.example",
 		API: (&api.Server{DB: db, Auth: svc, Logger: logger}).Handler()}
+	if set != nil {
+		set(s)
+	}
 	h, err := s.Handler()
 	if err != nil {
 		t.Fatalf("Handler: %v", err)

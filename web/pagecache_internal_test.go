@@ -1,0 +1,95 @@
+package web
+
+import (
+	"container/list"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPageCacheRules checks the cache's own rules with a fake page: what
+// is kept, when it is rebuilt, and that memory stays within its bound,
+// dropping the least recently used pages first.
+func TestPageCacheRules(t *testing.T) {
+	const max = 32 << 10
+	s := &Server{pages: newPageCache(max, nil)}
+	stamp := "1"
+	var changes time.Time
+	kind := &pageKind{name: "test", stamp: func(*Server, *http.Request) (string, time.Time, error) { return stamp, changes, nil }}
+	builds := map[string]int{}
+	h := s.cached(kind, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		builds[r.URL.RequestURI()]++
+		switch r.URL.Path {
+		case "/missing":
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		case "/cookie":
+			http.SetCookie(w, &http.Cookie{Name: "x", Value: "y"})
+		case "/no-store":
+			w.Header().Set("Cache-Control", "no-store")
+		case "/large":
+			w.Write([]byte(strings.Repeat("x", max/8+1)))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte(strings.Repeat("p", max/9) + r.URL.RequestURI() + " " + stamp))
+	}))
+	get := func(path string) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	twice := func(path string, wantBuilds int) {
+		t.Helper()
+		before := builds[path]
+		a, b := get(path), get(path)
+		if a.Body.String() != b.Body.String() || a.Code != b.Code {
+			t.Errorf("%s: two requests differ", path)
+		}
+		if got := builds[path] - before; got != wantBuilds {
+			t.Errorf("%s twice: %d builds, want %d", path, got, wantBuilds)
+		}
+	}
+	twice("/a", 1)
+	twice("/a?x=1", 1) // the query is part of the key
+	for _, p := range []string{"/missing", "/cookie", "/no-store", "/large"} {
+		twice(p, 2) // never kept
+	}
+	if got := get("/a").Header().Get("Content-Type"); got != "text/plain" {
+		t.Errorf("cached page's Content-Type = %q", got)
+	}
+
+	stamp = "2"
+	twice("/a", 1) // a new stamp rebuilds, once
+	if !strings.HasSuffix(get("/a").Body.String(), " 2") {
+		t.Errorf("the rebuilt page is not the new one")
+	}
+	changes = time.Now().Add(-time.Second) // already past: never served again
+	twice("/b", 2)
+	changes = time.Time{}
+
+	// Pages of a ninth of the limit (and their key and headers) fit eight
+	// at a time: the least recently used goes first.
+	s.pages.entries, s.pages.size = map[string]*list.Element{}, 0
+	s.pages.lru.Init()
+	for _, p := range []string{"/1", "/2", "/3", "/4", "/5", "/6", "/7", "/8"} {
+		get(p)
+	}
+	if len(s.pages.entries) != 8 {
+		t.Fatalf("%d pages kept, want 8", len(s.pages.entries))
+	}
+	get("/1") // now the most recently used
+	get("/9") // drops /2, the least recently used
+	if s.pages.size > max {
+		t.Errorf("cache holds %d bytes, over its %d", s.pages.size, max)
+	}
+	before := builds["/1"] + builds["/2"]
+	get("/1")
+	get("/2")
+	if got := builds["/1"] + builds["/2"] - before; got != 1 || builds["/2"] != 2 {
+		t.Errorf("after eviction: /1 built %d times, /2 %d times; want /1 kept and /2 dropped", builds["/1"], builds["/2"])
+	}
+}
