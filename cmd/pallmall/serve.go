@@ -89,6 +89,10 @@ type App struct {
 	// meetings' and the resume links' emails through, every MailEvery.
 	Mail      meet.SMTPMailer
 	MailEvery time.Duration
+	// PageCache is how many bytes of rendered public pages to keep for
+	// anonymous visitors (web.Server.PageCache): 0 for the default,
+	// negative for none.
+	PageCache int64
 
 	db       *store.DB
 	auth     *auth.Service
@@ -162,7 +166,7 @@ func (a *App) Open(ctx context.Context) error {
 		DataDir: a.DB.dataDir, ExportJobs: a.jobs, TrustedProxies: a.TrustedProxies,
 		DB: a.db, Auth: a.auth, Logger: a.Logger, PublicURL: a.PublicURL, Version: version, Metrics: metrics, ContactEmail: a.ContactEmail,
 		API: (&api.Server{DB: a.db, Auth: a.auth, Logger: a.Logger}).Handler(),
-		Log: ledger.NewHandler(a.ledger.Dir()), Ledger: a.ledger,
+		Log: ledger.NewHandler(a.ledger.Dir()), Ledger: a.ledger, PageCache: a.PageCache,
 	}
 	h, err := site.Handler()
 	if err != nil {
@@ -291,6 +295,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&a.Mail.Username, "smtp-user", "", "SMTP user name, if the server wants one (sent only over TLS)")
 	fs.StringVar(&a.Mail.Password, "smtp-password", "", "SMTP password; prefer the environment variable to the flag")
 	fs.DurationVar(&a.MailEvery, "mail-every", time.Minute, "how often to deliver waiting emails, with --smtp-addr")
+	pageCache := fs.Int("page-cache", web.DefaultPageCache>>20, "MiB of rendered public pages kept for anonymous visitors, checked against the database before each use; 0 for none")
 	a.DB.register(fs)
 	fs.StringVar(&a.DB.replica, "database-replica", "", "PostgreSQL URL (postgres://...) of a streaming read replica of --database, for anonymous reads of public pages (docs/scaling.md); empty for none")
 	if err := parse(fs, args); err != nil {
@@ -298,6 +303,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if a.DB.replica != "" && a.DB.url == "" {
 		return usageError{"--database-replica needs --database postgres://...: SQLite has no read replicas"}
+	}
+	switch {
+	case *pageCache < 0:
+		return usageError{"--page-cache must be 0 or more (MiB)"}
+	case *pageCache == 0:
+		a.PageCache = -1
+	default:
+		a.PageCache = int64(*pageCache) << 20
 	}
 	if a.Mail.Addr != "" && a.Mail.From == "" {
 		return usageError{"--smtp-from is required with --smtp-addr (or PALLMALL_SMTP_FROM)"}
