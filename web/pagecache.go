@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"container/list"
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -46,6 +48,7 @@ const pageMaxAge = time.Minute
 type pageCache struct {
 	max     int64
 	metrics *Metrics
+	stamps  stampReads
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *pageEntry
@@ -114,7 +117,9 @@ func (s *Server) cached(kind *pageKind, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		stamp, changes, err := kind.stamp(s, r)
+		stamp, changes, err := c.stamps.read(r, kind.name+"\x00"+r.PathValue("id"), func(r *http.Request) (string, time.Time, error) {
+			return kind.stamp(s, r)
+		})
 		if err != nil {
 			c.count(kind, "bypass")
 			h.ServeHTTP(w, r)
@@ -306,3 +311,81 @@ func (p *pageRecorder) keep() bool {
 	}
 	return !strings.Contains(p.header.Get("Cache-Control"), "no-store")
 }
+
+// stampReads shares the reading of a stamp among the requests that need
+// it at the same moment, without ever giving a request a stamp read
+// before it arrived: a request joins a read that has not begun yet, or
+// begins one. While a read is running, the requests arriving meanwhile
+// wait together for the next, which begins as soon as the running one
+// ends. Under a crowd the database then answers a few stamp queries per
+// page and per round trip instead of one per request, and a change
+// committed before a request arrived is always seen by it.
+type stampReads struct {
+	mu    sync.Mutex
+	slots map[string]*stampSlot
+}
+
+type stampSlot struct {
+	running *stampRead // begun; the requests that arrived after it began wait for next
+	next    *stampRead // not begun yet: a request arriving now may join it
+}
+
+type stampRead struct {
+	done    chan struct{}
+	sharers int // the requests it is for, the one reading it included
+	stamp   string
+	changes time.Time
+	err     error
+}
+
+// read returns the stamp under key, read by fn (with r, or with another
+// request for the same key that arrived no earlier than r did).
+func (g *stampReads) read(r *http.Request, key string, fn func(*http.Request) (string, time.Time, error)) (string, time.Time, error) {
+	g.mu.Lock()
+	if g.slots == nil {
+		g.slots = map[string]*stampSlot{}
+	}
+	sl := g.slots[key]
+	if sl == nil {
+		sl = &stampSlot{}
+		g.slots[key] = sl
+	}
+	if rd := sl.next; rd != nil {
+		rd.sharers++
+		g.mu.Unlock()
+		select {
+		case <-rd.done:
+			return rd.stamp, rd.changes, rd.err
+		case <-r.Context().Done():
+			return "", time.Time{}, r.Context().Err()
+		}
+	}
+	rd := &stampRead{done: make(chan struct{}), sharers: 1}
+	if prev := sl.running; prev != nil {
+		// Begun before this request arrived: of no use to it. Its
+		// successor begins when it ends, for everyone arriving until then.
+		sl.next = rd
+		g.mu.Unlock()
+		<-prev.done
+		g.mu.Lock()
+		sl.next = nil
+	}
+	sl.running = rd
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		sl.running = nil
+		if sl.next == nil {
+			delete(g.slots, key)
+		}
+		g.mu.Unlock()
+		close(rd.done)
+	}()
+	rd.err = errStampPanicked // until fn returns
+	// The requests waiting for this read must not fail because this one's
+	// client went away.
+	rd.stamp, rd.changes, rd.err = fn(r.WithContext(context.WithoutCancel(r.Context())))
+	return rd.stamp, rd.changes, rd.err
+}
+
+var errStampPanicked = errors.New("page cache: reading the stamp panicked")

@@ -4,7 +4,9 @@ import (
 	"container/list"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -91,5 +93,75 @@ func TestPageCacheRules(t *testing.T) {
 	get("/2")
 	if got := builds["/1"] + builds["/2"] - before; got != 1 || builds["/2"] != 2 {
 		t.Errorf("after eviction: /1 built %d times, /2 %d times; want /1 kept and /2 dropped", builds["/1"], builds["/2"])
+	}
+}
+
+// TestStampReadsNeverPredateTheRequest: requests arriving while a stamp
+// read runs share the next read, which begins after the running one ends;
+// none gets a read that began before it arrived.
+func TestStampReadsNeverPredateTheRequest(t *testing.T) {
+	var g stampReads
+	var mu sync.Mutex
+	reads := 0
+	release := make(chan struct{})
+	started := make(chan int, 10)
+	fn := func(*http.Request) (string, time.Time, error) {
+		mu.Lock()
+		reads++
+		n := reads
+		mu.Unlock()
+		started <- n
+		if n == 1 {
+			<-release
+		}
+		return strconv.Itoa(n), time.Time{}, nil
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	got := make(chan string, 10)
+	read := func() {
+		s, _, err := g.read(r, "k", fn)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- s
+	}
+	go read()
+	if n := <-started; n != 1 {
+		t.Fatalf("first read is read %d", n)
+	}
+	// Three requests arrive while the first read runs.
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(read)
+	}
+	// Wait until they are all waiting for the next read.
+	for {
+		g.mu.Lock()
+		queued := g.slots["k"] != nil && g.slots["k"].next != nil && g.slots["k"].next.sharers == 3
+		g.mu.Unlock()
+		if queued {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if s := <-got; s != "1" {
+		t.Errorf("the first request got read %s", s)
+	}
+	for range 3 {
+		if s := <-got; s != "2" {
+			t.Errorf("a request arriving during read 1 got read %s, want 2", s)
+		}
+	}
+	if reads != 2 {
+		t.Errorf("%d reads for four requests, want 2", reads)
+	}
+	go read()
+	if s := <-got; s != "3" {
+		t.Errorf("a later request got read %s, want a read of its own", s)
+	}
+	if len(g.slots) != 0 {
+		t.Errorf("%d slots left", len(g.slots))
 	}
 }
