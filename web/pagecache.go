@@ -37,10 +37,15 @@ const pageMaxAge = time.Minute
 // shows) and serves the entry only if the stamp is the one it was built
 // under and it has not expired; otherwise one request rebuilds it while
 // the others asking for the same key wait for that result. The stamp is
-// read before the page is built, so an entry is never older than its
-// stamp. Several instances each keep their own entries and check the same
-// stamps, so a change made through any instance shows on every instance's
-// next request.
+// read before the page is built, and again after: the page is kept only
+// if both reads agree, so an entry is never older than its stamp. A
+// request only ever uses a stamp read that began after it arrived
+// (stampReads), so it sees every change committed before it. Several
+// instances each keep their own entries and check the same stamps, so a
+// change made through any instance shows on every instance's next
+// request. With a read replica, the stamp is read where the page is: on
+// the replica for the routes that read it (replicaRoutes), so a cached
+// page is exactly as fresh as the replica.
 //
 // Memory is bounded: least recently used entries are dropped once the
 // bytes held pass the limit, and a page larger than an eighth of it is
@@ -117,7 +122,10 @@ func (s *Server) cached(kind *pageKind, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		stamp, changes, err := c.stamps.read(r, kind.name+"\x00"+r.PathValue("id"), func(r *http.Request) (string, time.Time, error) {
+		// The stamp is read where the handler reads the page from: the
+		// read replica for the routes that may use one (withReplicaReads).
+		sr := withReplicaReads(r)
+		stamp, changes, err := c.stamps.read(sr, kind.name+"\x00"+r.PathValue("id"), func(r *http.Request) (string, time.Time, error) {
 			return kind.stamp(s, r)
 		})
 		if err != nil {
@@ -125,12 +133,19 @@ func (s *Server) cached(kind *pageKind, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		again := func() string {
+			st, _, err := kind.stamp(s, sr)
+			if err != nil {
+				return ""
+			}
+			return st
+		}
 		key := r.Pattern + "\x00" + info(r).lang + "\x00" + r.URL.RequestURI()
-		c.serve(w, r, h, kind, key, stamp, changes)
+		c.serve(w, r, h, kind, key, stamp, changes, again)
 	})
 }
 
-func (c *pageCache) serve(w http.ResponseWriter, r *http.Request, h http.Handler, kind *pageKind, key, stamp string, changes time.Time) {
+func (c *pageCache) serve(w http.ResponseWriter, r *http.Request, h http.Handler, kind *pageKind, key, stamp string, changes time.Time, again func() string) {
 	for {
 		c.mu.Lock()
 		if el := c.entries[key]; el != nil {
@@ -149,7 +164,7 @@ func (c *pageCache) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 			c.flights[key] = f
 			c.mu.Unlock()
 			c.count(kind, "miss")
-			c.build(w, r, h, key, stamp, changes, f)
+			c.build(w, r, h, key, stamp, changes, again, f)
 			return
 		}
 		c.mu.Unlock()
@@ -172,8 +187,12 @@ func (c *pageCache) serve(w http.ResponseWriter, r *http.Request, h http.Handler
 }
 
 // build runs the handler for its own request, recording what it writes,
-// and stores the result if it may be kept.
-func (c *pageCache) build(w http.ResponseWriter, r *http.Request, h http.Handler, key, stamp string, changes time.Time, f *pageFlight) {
+// and stores the result if it may be kept and the stamp, read again
+// (again), has not changed meanwhile. The page was then built from data
+// at least as new as the stamp, even when its reads and the stamp's did
+// not all go to the same database (a read replica marked down, then up
+// again, between them).
+func (c *pageCache) build(w http.ResponseWriter, r *http.Request, h http.Handler, key, stamp string, changes time.Time, again func() string, f *pageFlight) {
 	rec := &pageRecorder{ResponseWriter: w, before: w.Header().Clone(), limit: c.max / 8}
 	defer func() {
 		// Also on a panic, which withRecovery turns into a 500 page: the
@@ -185,7 +204,7 @@ func (c *pageCache) build(w http.ResponseWriter, r *http.Request, h http.Handler
 	}()
 	start := time.Now()
 	h.ServeHTTP(rec, r)
-	if !rec.keep() {
+	if !rec.keep() || again() != stamp {
 		return
 	}
 	expires := start.Add(pageMaxAge)

@@ -34,6 +34,10 @@ func TestPageCacheRules(t *testing.T) {
 		case "/large":
 			w.Write([]byte(strings.Repeat("x", max/8+1)))
 			return
+		case "/racing":
+			stamp += "+" // a change committed while the page is built
+			w.Write([]byte("racing"))
+			return
 		}
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte(strings.Repeat("p", max/9) + r.URL.RequestURI() + " " + stamp))
@@ -57,7 +61,7 @@ func TestPageCacheRules(t *testing.T) {
 	}
 	twice("/a", 1)
 	twice("/a?x=1", 1) // the query is part of the key
-	for _, p := range []string{"/missing", "/cookie", "/no-store", "/large"} {
+	for _, p := range []string{"/missing", "/cookie", "/no-store", "/large", "/racing"} {
 		twice(p, 2) // never kept
 	}
 	if got := get("/a").Header().Get("Content-Type"); got != "text/plain" {

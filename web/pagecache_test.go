@@ -663,3 +663,44 @@ func TestRegisterRecordShowsEveryChangeAtOnce(t *testing.T) {
 		st.wantShown("a removal", path, []string{"Removed record " + itoa(f.vendor)}, "Fictional Implant")
 	})
 }
+
+// TestCachedPagesFollowTheReplica runs the site on a PostgreSQL primary
+// whose "replica" is a separate database holding other rows, as in
+// TestAnonymousPublicPagesReadTheReplica: the cached signatory register
+// is the replica's, and a change reaching the replica (written there
+// directly, as replication would) shows on the next anonymous request,
+// because the stamp is read from the replica too; a change on the primary
+// alone does not, as without the cache.
+func TestCachedPagesFollowTheReplica(t *testing.T) {
+	replicaURL, replica := storetest.Replica(t)
+	ctx := context.Background()
+	db := openWithReplica(t, replicaURL)
+	m := web.NewMetrics(nil)
+	st := &cacheSite{site: newSiteWith(t, db, func(s *web.Server) { s.Metrics = m }), metrics: m}
+	publishFrameworks(t, replica)
+	org, err := (&auth.Service{DB: replica}).CreateOrganisation(ctx, auth.System, auth.Organisation{NameEN: "Replicania", NameFR: "Réplicanie", Kind: auth.State, Country: "NO"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&declare.Service{DB: replica}).Endorse(ctx, auth.System, declare.EndorseInput{FrameworkID: "declaration", OrganisationID: org.ID, Method: declare.MethodPaper, PaperReference: "Letter"}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/frameworks/declaration/signatories"
+	st.wantShown("loading the replica", path, []string{"Replicania"})
+	st.anon(path)
+	if st.count("signatories", "hit") == 0 {
+		t.Errorf("the replica's page was not served from the cache")
+	}
+	if _, err := replica.Exec(ctx, `UPDATE organisations SET name_en = 'Replicanian Republic' WHERE id = $1`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	st.wantShown("a change reaching the replica", path, []string{"Replicanian Republic"})
+	publishFrameworks(t, db) // on the primary only
+	if _, err := (&declare.Service{DB: db}).Endorse(ctx, auth.System, declare.EndorseInput{FrameworkID: "declaration", OrganisationID: st.orgB.ID, Method: declare.MethodPaper, PaperReference: "Plenary"}); err != nil {
+		t.Fatal(err)
+	}
+	st.wantShown("a change on the primary alone", path, []string{"Replicanian Republic"}, "Open Rights Lab")
+	if res := st.get(st.signIn("secretariat"), path); !strings.Contains(res.Body, "Open Rights Lab") {
+		t.Errorf("the signed-in secretariat does not see the primary's endorsement")
+	}
+}
