@@ -18,6 +18,15 @@ package store
 // a published summary; ledger_worker.logged_up_to for the log indices
 // shown next to endorsements and register versions).
 //
+// On PostgreSQL the triggers run once per statement; a domain's writers
+// wait for one another's commit on its row, which is fine for the rare
+// writes counted here. No transaction today changes two domains in
+// opposite orders (deleting a consultation reaches its deliberations
+// after it), so they cannot deadlock on the rows; PostgreSQL would abort
+// one if a future one did. On SQLite the triggers run once per row: a
+// 10,000-record register import took 1.47 to 1.52 s with them and 1.41
+// to 1.48 s without (two runs each).
+//
 // A new table or column shown on a cached page needs a trigger in a
 // migration of its own, on both databases, and a line in
 // TestGenerationsCountChanges.
