@@ -248,18 +248,41 @@ func (s *Service) DecideCampaign(ctx context.Context, actor auth.Actor, consulta
 	})
 }
 
+// textMatch is a free-text answer ready to be matched against campaigns:
+// its question, its digest and its sketch.
+type textMatch struct {
+	question int64
+	digest   string
+	sketch   campaign.Sketch
+}
+
+// textMatches computes what matchCampaigns needs of a response's free
+// texts (question id to text), in question order; texts that normalise to
+// nothing are left out. It reads nothing, so it runs before the
+// transaction that stores the response.
+func textMatches(texts map[int64]string) []textMatch {
+	out := make([]textMatch, 0, len(texts))
+	for qid, body := range texts {
+		if d := textDigest(body); d != "" {
+			out = append(out, textMatch{question: qid, digest: d, sketch: campaign.NewSketch(body)})
+		}
+	}
+	slices.SortFunc(out, func(a, b textMatch) int { return cmp.Compare(a.question, b.question) })
+	return out
+}
+
 // matchCampaigns matches a response's free-text answers, as it is
 // submitted, against the stored campaigns of their questions: an answer
 // with the digest of a stored text joins its campaign at once; otherwise
 // the stored texts sharing one of its band keys are compared on the whole
 // sketch, and it joins the campaign of the most similar one at or above
 // matchThreshold. The campaign's decision is not touched.
-func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, answers map[int64]string, now time.Time) error {
-	for qid, body := range answers {
-		d := textDigest(body)
-		if d == "" {
-			continue
-		}
+//
+// The digests and sketches are computed beforehand by textMatches, outside
+// the writing transaction.
+func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, texts []textMatch, now time.Time) error {
+	for _, t := range texts {
+		qid, d, sk := t.question, t.digest, t.sketch
 		var campaignID int64
 		err := tx.QueryRow(ctx, `SELECT t.campaign_id FROM consult_campaign_texts t JOIN consult_campaigns c ON c.id = t.campaign_id
 			WHERE t.question_id = $1 AND t.digest = $2 ORDER BY c.stale, t.campaign_id LIMIT 1`, qid, d).Scan(&campaignID)
@@ -267,7 +290,6 @@ func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, ans
 			return err
 		}
 		if campaignID == 0 {
-			sk := campaign.NewSketch(body)
 			keys := bandKeys(sk)
 			args := []any{qid}
 			in := ""

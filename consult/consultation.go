@@ -33,6 +33,10 @@ type Service struct {
 	Keys *vault.Keyring
 	// Now returns the current time; nil means store.Now. Tests move it.
 	Now func() time.Time
+
+	// beforeDirectTx, set only by tests (hooks_export_test.go), runs
+	// between SubmitDirect's checks and its transaction.
+	beforeDirectTx func()
 }
 
 var ephemeralKeys = sync.OnceValue(vault.Ephemeral)

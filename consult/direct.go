@@ -32,6 +32,12 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 	if !actor.Is(auth.Delegate, auth.Secretariat) || (actor.Is(auth.Delegate) && !actor.System && actor.OrganisationID == 0) {
 		return Receipt{}, pallmall.ErrForbidden
 	}
+	// The consult generation, read before the consultation and its
+	// questions, tells the transaction below whether they changed since.
+	gen, err := consultGeneration(ctx, s.DB)
+	if err != nil {
+		return Receipt{}, err
+	}
 	c, err := s.Get(ctx, actor, consultationID)
 	if err != nil {
 		return Receipt{}, err
@@ -86,37 +92,51 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 	// consent and its log entry are stored together or not at all, and the
 	// receipt is returned only once they are durable. The transaction holds
 	// SQLite's single writer, so it does only what must be atomic: the
-	// identity is sealed and the answers checked before it, and it writes
-	// the submitted response at once rather than as a draft changed four
-	// times. The consultation and its questions are read again inside it,
-	// and the answers checked and sealed against those, so a consultation
-	// closed or a question changed meanwhile is seen.
+	// identity is sealed, the answers checked and the receipt's document
+	// sealed before it, and it writes the submitted response at once
+	// rather than as a draft changed four times. Inside it, the consult
+	// generation (bumped by any change to a consultation or its questions,
+	// store/generations.go) shows whether what was checked is still
+	// current; if not, the consultation and its questions are read again
+	// and the answers checked and sealed again, inside the transaction.
 	name, org, email := sealAbout(s.keys(), d.About)
 	tokenHash := auth.HashToken(auth.NewToken())
+	sl, err := sealSubmission(consultationID, qn, r)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if s.beforeDirectTx != nil {
+		s.beforeDirectTx()
+	}
 	var rc Receipt
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		now := s.now()
-		c, err := s.get(ctx, tx, auth.Actor{}, consultationID)
+		current, err := consultGeneration(ctx, tx)
 		if err != nil {
 			return err
+		}
+		sl := sl
+		if current != gen {
+			if c, err = s.get(ctx, tx, auth.Actor{}, consultationID); err != nil {
+				return err
+			}
+			qn, err := loadQuestionnaire(ctx, tx, consultationID)
+			if err != nil {
+				return err
+			}
+			var v pallmall.ValidationError
+			for k, m := range qn.Problems(r) {
+				v.Add("answers."+k, m)
+			}
+			if err := v.Err(); err != nil {
+				return err
+			}
+			if sl, err = sealSubmission(consultationID, qn, r); err != nil {
+				return err
+			}
 		}
 		if !c.Accepting(now) {
 			return ErrClosed
-		}
-		qn, err := loadQuestionnaire(ctx, tx, consultationID)
-		if err != nil {
-			return err
-		}
-		var v pallmall.ValidationError
-		for k, m := range qn.Problems(r) {
-			v.Add("answers."+k, m)
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		sl, err := sealSubmission(consultationID, qn, r)
-		if err != nil {
-			return err
 		}
 		outboxID, err := ledger.Enqueue(ctx, tx, ledger.ConsultationReceipt{Consultation: consultationLogID(consultationID), Commitment: sl.commitment})
 		if err != nil {
@@ -145,14 +165,12 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 		if err != nil {
 			return err
 		}
-		for _, q := range qn.Questions() {
-			if _, kept := sl.kept[q.ID]; kept {
-				if err := putAnswer(ctx, tx, id, q.ID, r.Answers[q.ID]); err != nil {
-					return err
-				}
+		for _, qid := range sl.order {
+			if err := putAnswer(ctx, tx, id, qid, r.Answers[qid]); err != nil {
+				return err
 			}
 		}
-		if err := matchCampaigns(ctx, tx, id, sl.texts, now); err != nil {
+		if err := matchCampaigns(ctx, tx, id, sl.matches, now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, 0, "consult_response.submit", "consultation", consultationID, ref); err != nil {
@@ -163,4 +181,12 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 		return nil
 	})
 	return rc, err
+}
+
+// consultGeneration reads the consult data generation: it changes with any
+// change to a consultation, its sections or its questions.
+func consultGeneration(ctx context.Context, q store.Querier) (int64, error) {
+	var g int64
+	err := q.QueryRow(ctx, `SELECT `+store.GenerationSQL(store.GenConsult)).Scan(&g)
+	return g, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -175,6 +176,64 @@ func TestSubmitDirectMatchesTheForms(t *testing.T) {
 		var hidden int
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM consult_answers WHERE question_id = $1`, f.q["ifyes"].ID).Scan(&hidden); err != nil || hidden != 0 {
 			t.Errorf("answers to the hidden question stored: %d (%v)", hidden, err)
+		}
+	})
+}
+
+// TestSubmitDirectSeesChangesMadeWhileItChecked changes the consultation
+// between SubmitDirect's checks (outside its transaction) and its
+// transaction: a question made required, then the consultation closed.
+// The transaction sees each change (the consult generation moved) and
+// refuses; with no change in between, the response is stored.
+func TestSubmitDirectSeesChangesMadeWhileItChecked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		delegate := auth.Actor{UserID: 7, Role: auth.Delegate, OrganisationID: 3}
+		d := consult.Direct{About: civil(), Answers: map[int64]consult.Answer{f.q["short"].ID: {Text: "Licensing"}, f.q["yesno"].ID: {Choices: []string{"no"}}},
+			Share: yes(), Contact: no(), Publish: consult.PublishAnonymous, Lang: "en"}
+		count := func() int {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM consult_responses WHERE consultation_id = $1`, f.c.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		long := f.q["long"]
+		f.svc.SetBeforeDirectTx(func() {
+			long.Required = true
+			if _, err := f.svc.SaveQuestion(ctx, secretariat, long, ""); err != nil {
+				t.Errorf("make a question required: %v", err)
+			}
+		})
+		_, err := f.svc.SubmitDirect(ctx, delegate, f.c.ID, d)
+		if fe := fieldErrors(err); fe == nil || fe["answers.q"+strconv.FormatInt(long.ID, 10)] == "" {
+			t.Errorf("SubmitDirect with a question made required meanwhile = %v, want a validation error on it", err)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a refused submission left %d responses", n)
+		}
+
+		d.Answers[long.ID] = consult.Answer{Text: "Due diligence"}
+		f.svc.SetBeforeDirectTx(nil)
+		if _, err := f.svc.SubmitDirect(ctx, delegate, f.c.ID, d); err != nil {
+			t.Errorf("SubmitDirect with nothing changed meanwhile: %v", err)
+		}
+		if n := count(); n != 1 {
+			t.Errorf("%d responses stored, want 1", n)
+		}
+
+		f.svc.SetBeforeDirectTx(func() {
+			if err := f.svc.SetStatus(ctx, secretariat, f.c.ID, consult.Closed); err != nil {
+				t.Errorf("close: %v", err)
+			}
+		})
+		if _, err := f.svc.SubmitDirect(ctx, delegate, f.c.ID, d); !errors.Is(err, consult.ErrClosed) {
+			t.Errorf("SubmitDirect to a consultation closed meanwhile = %v, want ErrClosed", err)
+		}
+		if n := count(); n != 1 {
+			t.Errorf("after a refused submission %d responses, want 1", n)
 		}
 	})
 }

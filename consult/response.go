@@ -521,7 +521,7 @@ func (s *Service) submit(ctx context.Context, tx *store.Tx, consultationID int64
 			return rc, err
 		}
 	}
-	salt, canon, commitment, texts := sl.salt, sl.canon, sl.commitment, sl.texts
+	salt, canon, commitment := sl.salt, sl.canon, sl.commitment
 	outboxID, err := ledger.Enqueue(ctx, tx, ledger.ConsultationReceipt{Consultation: consultationLogID(consultationID), Commitment: commitment})
 	if err != nil {
 		return rc, err
@@ -535,7 +535,7 @@ func (s *Service) submit(ctx context.Context, tx *store.Tx, consultationID int64
 	if n, _ := res.RowsAffected(); n != 1 {
 		return rc, fmt.Errorf("%w: response %d changed while submitting", pallmall.ErrConflict, r.ID)
 	}
-	if err := matchCampaigns(ctx, tx, r.ID, texts, now); err != nil {
+	if err := matchCampaigns(ctx, tx, r.ID, sl.matches, now); err != nil {
 		return rc, err
 	}
 	if err := audit.Record(ctx, tx, 0, "consult_response.submit", "consultation", consultationID, r.Reference); err != nil {
@@ -556,8 +556,8 @@ type sealed struct {
 	salt       []byte
 	commitment string
 	answers    []byte
-	texts      map[int64]string
-	kept       map[int64]bool // the questions whose answers are submitted
+	matches    []textMatch // the free texts, for campaign matching
+	order      []int64     // the questions whose answers are submitted, in questionnaire order
 	hidden     []int64
 }
 
@@ -566,7 +566,8 @@ type sealed struct {
 // both ways of submitting (the forms' submit and SubmitDirect) seal a
 // response the same way.
 func sealSubmission(consultationID int64, qn Questionnaire, r Response) (sealed, error) {
-	sl := sealed{texts: map[int64]string{}, kept: map[int64]bool{}}
+	var sl sealed
+	texts := map[int64]string{}
 	doc := submission{Consultation: consultationLogID(consultationID), Answers: map[string]Answer{}}
 	kept := map[string]Answer{} // the answers as stored, file names included, for exports
 	for _, q := range qn.Questions() {
@@ -580,15 +581,16 @@ func sealSubmission(consultationID int64, qn Questionnaire, r Response) (sealed,
 		}
 		key := strconv.FormatInt(q.ID, 10)
 		kept[key] = a
-		sl.kept[q.ID] = true
+		sl.order = append(sl.order, q.ID)
 		if a.File != nil {
 			a.File = &FileInfo{SHA256: a.File.SHA256, Size: a.File.Size, Type: a.File.Type}
 		}
 		doc.Answers[key] = a
 		if b := a.body(); b != "" {
-			sl.texts[q.ID] = b
+			texts[q.ID] = b
 		}
 	}
+	sl.matches = textMatches(texts)
 	var err error
 	if sl.answers, err = json.Marshal(kept); err != nil {
 		return sl, err
