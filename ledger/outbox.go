@@ -26,9 +26,14 @@ func Enqueue(ctx context.Context, q store.Querier, rec Record) (outboxID int64, 
 	if withMeta(rec, Meta{}) == nil {
 		return 0, fmt.Errorf("enqueue: %w: unknown record type %T", pallmall.ErrInvalid, rec)
 	}
-	// Validate before writing anything, with a placeholder id.
-	if _, err := EncodeEntry(withMeta(rec, NewMeta("0", now))); err != nil {
-		return 0, fmt.Errorf("enqueue %s entry: %w: %w", rec.RecordType(), pallmall.ErrInvalid, err)
+	// Outside a transaction, validate before writing anything, with a
+	// placeholder id. In one (as it should be), an invalid entry fails the
+	// encoding below and the caller's rollback removes the row: encoding
+	// once keeps the writer's transaction short.
+	if _, inTx := q.(*store.Tx); !inTx {
+		if _, err := EncodeEntry(withMeta(rec, NewMeta("0", now))); err != nil {
+			return 0, fmt.Errorf("enqueue %s entry: %w: %w", rec.RecordType(), pallmall.ErrInvalid, err)
+		}
 	}
 	err = q.QueryRow(ctx, `INSERT INTO ledger_outbox (entry, created_at) VALUES ('', $1) RETURNING id`, now).Scan(&outboxID)
 	if err != nil {
