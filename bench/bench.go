@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pallmall/pallmall/web"
 )
 
 // Config is what Run needs.
@@ -123,6 +125,7 @@ type Machine struct {
 	GOARCH     string `json:"goarch"`
 	CPUs       int    `json:"cpus"`
 	GoVersion  string `json:"go_version"`
+	GCPercent  int    `json:"gogc"`                  // the collector's target, as serve sets it (web.TuneGC) unless GOGC did
 	LoadBefore string `json:"load_before,omitempty"` // /proc/loadavg at the start
 	LoadAfter  string `json:"load_after,omitempty"`
 }
@@ -233,8 +236,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, err
 	}
+	// The collector runs as serve runs it (web.TuneGC); each case's run
+	// then sets its own memory limit (limitMemory).
+	gcPercent, _ := web.TuneGC(os.Getenv)
 	rep := &Report{Started: time.Now().UTC(), Size: cfg.Size, Scales: cfg.Scales, Machine: Machine{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadBefore: loadAvg(),
+		GCPercent: gcPercent,
 	}}
 	for _, c := range cases {
 		cr := CaseReport{Name: c.Name, Title: c.Title, Unit: c.Unit, Baseline: c.Baseline, Target: c.Target, Cost: c.Cost}

@@ -26,8 +26,8 @@ func (rep *Report) Markdown() string {
 	var b strings.Builder
 	m := rep.Machine
 	fmt.Fprintf(&b, "# pallmall benchmark report\n\n")
-	fmt.Fprintf(&b, "Measured %s to %s on %s/%s, %d CPUs, %s; size %g, scales %s.\n",
-		rep.Started.Format("2006-01-02 15:04"), rep.Finished.Format("15:04 MST"), m.GOOS, m.GOARCH, m.CPUs, m.GoVersion, rep.Size, joinScales(rep.Scales))
+	fmt.Fprintf(&b, "Measured %s to %s on %s/%s, %d CPUs, %s (GOGC=%d, as serve runs); size %g, scales %s.\n",
+		rep.Started.Format("2006-01-02 15:04"), rep.Finished.Format("15:04 MST"), m.GOOS, m.GOARCH, m.CPUs, m.GoVersion, m.GCPercent, rep.Size, joinScales(rep.Scales))
 	if m.LoadBefore != "" {
 		fmt.Fprintf(&b, "Load average before: %s; after: %s", m.LoadBefore, m.LoadAfter)
 		if busy(m.LoadBefore, m.CPUs) || busy(m.LoadAfter, m.CPUs) {

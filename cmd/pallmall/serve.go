@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -340,6 +341,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The transparency log's library logs through klog; send it to the
 	// same place, in the same format, with the component named.
 	klog.SetSlogLogger(a.Logger.With("component", "tessera"))
+	// The collector's settings for serving, unless GOGC or GOMEMLIMIT set
+	// them (see web.TuneGC).
+	gcPercent, memLimit := web.TuneGC(os.Getenv)
+	a.Logger.Info("garbage collector", "gogc", gcPercent, "soft_memory_limit_bytes", memLimit)
 	if err := a.Open(ctx); err != nil {
 		return err
 	}
