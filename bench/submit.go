@@ -251,17 +251,23 @@ func respondAPI(ctx context.Context, hc *http.Client, base, token string, c benc
 	return err
 }
 
+// baselineAnswers is respondent i's answers as the baselines store them:
+// the text, each answer's JSON, and the response's copy of them.
+func baselineAnswers(c benchConsultation, i int) (text, textJSON, choiceJSON, answers string) {
+	text = "Licensing and transparency matter, says respondent " + strconv.Itoa(i)
+	textJSON = `{"text":"` + text + `"}`
+	choiceJSON = `{"choices":["` + strconv.Itoa(1+i%5) + `"]}`
+	answers = `{"` + strconv.FormatInt(c.TextID, 10) + `":` + textJSON + `,"` + strconv.FormatInt(c.ChoiceID, 10) + `":` + choiceJSON + `}`
+	return text, textJSON, choiceJSON, answers
+}
+
 // insertResponse is the baseline: the rows a submitted response leaves
 // (its ledger outbox row, the response row with consent, answers copy and
 // receipt fields, and its two answers), inserted in one transaction with
 // nothing hashed, sealed or checked.
 func insertResponse(ctx context.Context, db *store.DB, c benchConsultation, i int) error {
 	ts := store.Now()
-	choice := strconv.Itoa(1 + i%5)
-	text := "Licensing and transparency matter, says respondent " + strconv.Itoa(i)
-	textJSON := `{"text":"` + text + `"}`
-	choiceJSON := `{"choices":["` + choice + `"]}`
-	answers := `{"` + strconv.FormatInt(c.TextID, 10) + `":` + textJSON + `,"` + strconv.FormatInt(c.ChoiceID, 10) + `":` + choiceJSON + `}`
+	text, textJSON, choiceJSON, answers := baselineAnswers(c, i)
 	commitment := randomHex(32)
 	return db.InTx(ctx, func(tx *store.Tx) error {
 		var outboxID int64
@@ -294,11 +300,7 @@ func insertResponse(ctx context.Context, db *store.DB, c benchConsultation, i in
 // its outbox row), with nothing hashed, sealed or checked.
 func insertResponseInSteps(ctx context.Context, db *store.DB, c benchConsultation, i int) error {
 	ts := store.Now()
-	choice := strconv.Itoa(1 + i%5)
-	text := "Licensing and transparency matter, says respondent " + strconv.Itoa(i)
-	textJSON := `{"text":"` + text + `"}`
-	choiceJSON := `{"choices":["` + choice + `"]}`
-	answers := `{"` + strconv.FormatInt(c.TextID, 10) + `":` + textJSON + `,"` + strconv.FormatInt(c.ChoiceID, 10) + `":` + choiceJSON + `}`
+	text, textJSON, choiceJSON, answers := baselineAnswers(c, i)
 	commitment := randomHex(32)
 	var rid int64
 	err := db.InTx(ctx, func(tx *store.Tx) error {
