@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -88,6 +89,29 @@ type pageKind struct {
 	// consultation opening or closing. It is read before the page is
 	// built. An error leaves the request to the handler, uncached.
 	stamp func(s *Server, r *http.Request) (string, time.Time, error)
+	// params are the query parameters the page's handler reads, besides
+	// lang. A request with any other parameter is served uncached and
+	// not kept: the query is part of the key, so made-up parameters
+	// would otherwise each cost a build and push real pages out.
+	params []string
+}
+
+// takes reports whether every parameter of query is lang or one of the
+// kind's params.
+func (k *pageKind) takes(rawQuery string) bool {
+	if rawQuery == "" {
+		return true
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return false
+	}
+	for name := range q {
+		if name != "lang" && !slices.Contains(k.params, name) {
+			return false
+		}
+	}
+	return true
 }
 
 func newPageCache(max int64, m *Metrics) *pageCache {
@@ -117,7 +141,7 @@ func (s *Server) cached(kind *pageKind, h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !anonymous(r) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !anonymous(r) || !kind.takes(r.URL.RawQuery) {
 			c.count(kind, "bypass")
 			h.ServeHTTP(w, r)
 			return

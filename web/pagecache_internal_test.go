@@ -19,7 +19,7 @@ func TestPageCacheRules(t *testing.T) {
 	s := &Server{pages: newPageCache(max, nil)}
 	stamp := "1"
 	var changes time.Time
-	kind := &pageKind{name: "test", stamp: func(*Server, *http.Request) (string, time.Time, error) { return stamp, changes, nil }}
+	kind := &pageKind{name: "test", stamp: func(*Server, *http.Request) (string, time.Time, error) { return stamp, changes, nil }, params: []string{"x"}}
 	builds := map[string]int{}
 	h := s.cached(kind, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		builds[r.URL.RequestURI()]++
@@ -61,6 +61,10 @@ func TestPageCacheRules(t *testing.T) {
 	}
 	twice("/a", 1)
 	twice("/a?x=1", 1) // the query is part of the key
+	twice("/a?x=1&lang=fr", 1)
+	twice("/a?junk=1", 2) // a parameter the page does not read: not kept
+	twice("/a?x=1&junk=2", 2)
+	twice("/a?x=%zz", 2) // not a query at all
 	for _, p := range []string{"/missing", "/cookie", "/no-store", "/large", "/racing"} {
 		twice(p, 2) // never kept
 	}

@@ -22,12 +22,13 @@ var (
 	// The published summary is built from the consultation, its
 	// questionnaire, submitted responses, redactions and campaigns:
 	// consult.SummaryStamp, which the summary's own cache checks too.
-	pageSummary = &pageKind{name: "summary", stamp: (*Server).summaryStamp}
+	pageSummary = &pageKind{name: "summary", stamp: (*Server).summaryStamp, params: []string{"page"}}
 	// A framework's signatory register and a framework's page show
 	// frameworks, versions, endorsements and organisations' names, with
 	// the log index of each entry once the ledger has appended it.
-	pageSignatories = &pageKind{name: "signatories", stamp: generationsStamp(true, store.GenDeclare, store.GenOrganisations)}
-	pageFramework   = &pageKind{name: "framework", stamp: generationsStamp(true, store.GenDeclare)}
+	pageSignatories = &pageKind{name: "signatories", stamp: generationsStamp(true, store.GenDeclare, store.GenOrganisations),
+		params: []string{"version", "name", "withdrawn", "kind", "method"}} // declareSignatoryFilter
+	pageFramework = &pageKind{name: "framework", stamp: generationsStamp(true, store.GenDeclare), params: []string{"version"}}
 	// A register record's page shows the record, its versions with their
 	// log indices, the takedown requests about it and the records linked
 	// to it.
