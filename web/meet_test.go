@@ -86,6 +86,8 @@ func TestMeetingEndToEnd(t *testing.T) {
 		a := s.signIn("delegateA")
 		if res := s.get(a, path+"/registration"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `name="member2_name"`) || strings.Contains(res.Body, `name="member3_name"`) {
 			t.Fatalf("GET registration = %d, want a form with two member rows", res.StatusCode)
+		} else if !strings.Contains(res.Body, "deleted 30 days after the meeting ends") || !strings.Contains(res.Body, `aria-describedby="head_dietary-hint"`) {
+			t.Errorf("the registration form does not say when dietary and access needs are deleted")
 		}
 		res = s.post(a, path+"/registration", url.Values{
 			"head_name": {"Ana Head"}, "head_job_title": {"Ambassador"}, "head_access": {"Step-free access please"},

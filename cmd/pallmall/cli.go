@@ -30,7 +30,7 @@ func commands() []command {
 		{"token create", "create an API token for an account (shown once)", runTokenCreate},
 		{"consult export", "export a consultation's responses to standard output, with a progress bar on standard error (--id ID --format csv|json|xlsx|partner)", runConsultExport},
 		{"consult campaigns", "look for campaigns of near-identical answers in a consultation (a full recomputation that keeps analysts' decisions) and list them (--id ID [--min-size N] [--format json|text])", runConsultCampaigns},
-		{"consult retention", "erase respondents' identities in consultations whose retention period has ended (--now; serve runs it hourly)", runConsultRetention},
+		{"consult retention", "erase respondents' identities in consultations whose retention period has ended, and delegation members' dietary and access needs 30 days after their meeting (--now; serve runs it hourly)", runConsultRetention},
 		{"analyse", "analyse a Pol.is export: opinion groups, consensus, bridging (DIR [--format json|text] [--seed N])", runAnalyse},
 		{"log key", "print the transparency log's verifier key (creating the key if needed)", runLogKey},
 		{"log verify", "verify a transparency log: signature, consistency, receipt inclusion (--url --key [--state] [--receipt] [--audit])", runLogVerify},
