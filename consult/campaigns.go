@@ -283,48 +283,63 @@ func textMatches(texts map[int64]string) []textMatch {
 func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, texts []textMatch, now time.Time) error {
 	for _, t := range texts {
 		qid, d, sk := t.question, t.digest, t.sketch
-		var campaignID int64
-		err := tx.QueryRow(ctx, `SELECT t.campaign_id FROM consult_campaign_texts t JOIN consult_campaigns c ON c.id = t.campaign_id
-			WHERE t.question_id = $1 AND t.digest = $2 ORDER BY c.stale, t.campaign_id LIMIT 1`, qid, d).Scan(&campaignID)
-		if err != nil && !isNoRows(err) {
+		// One statement finds both: the stored texts with the same digest
+		// (kind 0, the campaign that is not stale first, then the oldest)
+		// and those sharing a band key (kind 1, by text id). On the
+		// submission path this runs in the writing transaction, and most
+		// answers match nothing: one read instead of two.
+		keys := bandKeys(sk)
+		args := []any{qid, d}
+		in := ""
+		for i, k := range keys {
+			if i > 0 {
+				in += ", "
+			}
+			args = append(args, k)
+			in += fmt.Sprintf("$%d", len(args))
+		}
+		rows, err := tx.Query(ctx, `SELECT 0, c.stale, t.campaign_id, t.id, '' FROM consult_campaign_texts t JOIN consult_campaigns c ON c.id = t.campaign_id
+				WHERE t.question_id = $1 AND t.digest = $2
+			UNION ALL
+			SELECT DISTINCT 1, FALSE, t.campaign_id, t.id, t.sketch FROM consult_campaign_bands b JOIN consult_campaign_texts t ON t.id = b.text_id
+				WHERE b.question_id = $1 AND b.band_key IN (`+in+`)
+			ORDER BY 1, 2, 3, 4`, args...)
+		if err != nil {
 			return err
 		}
-		if campaignID == 0 {
-			keys := bandKeys(sk)
-			args := []any{qid}
-			in := ""
-			for i, k := range keys {
-				if i > 0 {
-					in += ", "
-				}
-				args = append(args, k)
-				in += fmt.Sprintf("$%d", len(args))
-			}
-			rows, err := tx.Query(ctx, `SELECT DISTINCT t.id, t.campaign_id, t.sketch FROM consult_campaign_bands b JOIN consult_campaign_texts t ON t.id = b.text_id
-				WHERE b.question_id = $1 AND b.band_key IN (`+in+`) ORDER BY t.id`, args...)
-			if err != nil {
+		var campaignID int64
+		exact, best := false, 0.0
+		for rows.Next() {
+			var kind int
+			var stale bool
+			var cid, tid int64
+			var hex string
+			if err := rows.Scan(&kind, &stale, &cid, &tid, &hex); err != nil {
+				rows.Close()
 				return err
 			}
-			best := 0.0
-			for rows.Next() {
-				var tid, cid int64
-				var hex string
-				if err := rows.Scan(&tid, &cid, &hex); err != nil {
-					rows.Close()
-					return err
+			if kind == 0 {
+				if !exact {
+					exact, campaignID = true, cid
 				}
-				other, ok := decodeSketch(hex)
-				if !ok {
-					continue
-				}
-				if sim := sk.Similarity(other); sim >= matchThreshold && sim > best {
-					best, campaignID = sim, cid
-				}
+				continue
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
+			if exact {
+				break // the first row was an exact match: it wins
 			}
+			other, ok := decodeSketch(hex)
+			if !ok {
+				continue
+			}
+			if sim := sk.Similarity(other); sim >= matchThreshold && sim > best {
+				best, campaignID = sim, cid
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if !exact {
 			if campaignID == 0 {
 				continue
 			}

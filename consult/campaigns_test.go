@@ -210,6 +210,11 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 		if cs, _ = f.svc.Campaigns(ctx, analyst, f.c.ID, 0); cs[0].Size != 31 {
 			t.Fatalf("after an organic answer, size = %d, want 31", cs[0].Size)
 		}
+		// An exact copy joins by its digest.
+		f.submit(t, person(302), templated(5), time.Minute, consult.PublishNone)
+		if cs, _ = f.svc.Campaigns(ctx, analyst, f.c.ID, 0); cs[0].Size != 32 || cs[0].Joined != 2 {
+			t.Fatalf("after an exact copy, size = %d with %d joined, want 32 with 2", cs[0].Size, cs[0].Joined)
+		}
 
 		// A recomputation finds the same campaign and keeps its decision.
 		run, err = f.svc.StartCampaignRun(ctx, analyst, f.c.ID, consult.CampaignOptions{})
@@ -220,8 +225,8 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 			t.Fatal(err)
 		}
 		again, _ := f.svc.Campaigns(ctx, analyst, f.c.ID, 0)
-		if len(again) != 1 || again[0].ID != cs[0].ID || again[0].Status != consult.CampaignConfirmed || again[0].Size != 31 || again[0].Stale {
-			t.Fatalf("after recomputation, Campaigns = %+v, want campaign %d, confirmed, 31", again, cs[0].ID)
+		if len(again) != 1 || again[0].ID != cs[0].ID || again[0].Status != consult.CampaignConfirmed || again[0].Size != 32 || again[0].Stale {
+			t.Fatalf("after recomputation, Campaigns = %+v, want campaign %d, confirmed, 32", again, cs[0].ID)
 		}
 		flags, _ = f.svc.Flags(ctx, analyst, f.c.ID)
 		for _, fl := range flags {
@@ -230,14 +235,14 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 			}
 		}
 
-		// The summary: one representative with 31 signatures; no member
+		// The summary: one representative with 32 signatures; no member
 		// listed on its own.
 		sum, err := f.svc.Summary(ctx, secretariat, f.c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(sum.Campaigns) != 1 || sum.Campaigns[0].Signatures.N != 31 || sum.Campaigns[0].Withheld || !strings.Contains(sum.Campaigns[0].Text, "spyware") {
-			t.Fatalf("Summary.Campaigns = %+v, want one with 31 signatures and its text", sum.Campaigns)
+		if len(sum.Campaigns) != 1 || sum.Campaigns[0].Signatures.N != 32 || sum.Campaigns[0].Withheld || !strings.Contains(sum.Campaigns[0].Text, "spyware") {
+			t.Fatalf("Summary.Campaigns = %+v, want one with 32 signatures and its text", sum.Campaigns)
 		}
 		for _, p := range sum.Published {
 			if strings.Contains(p.Answers[f.q.ID], "We urge the process") {
@@ -247,7 +252,7 @@ func TestCampaignsDetectDecidePublish(t *testing.T) {
 		if got := len(sum.Published); got != len(organic) {
 			t.Errorf("len(Published) = %d, want the %d organic answers", got, len(organic))
 		}
-		if sum.Questions[0].Answered.N != 30+len(organic)+4+1+2 {
+		if sum.Questions[0].Answered.N != 30+len(organic)+4+1+3 {
 			t.Errorf("question answered = %d, want every response counted", sum.Questions[0].Answered.N)
 		}
 	})

@@ -3,8 +3,11 @@ package consult
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pallmall/pallmall"
 	"github.com/pallmall/pallmall/audit"
@@ -165,10 +168,8 @@ func (s *Service) SubmitDirect(ctx context.Context, actor auth.Actor, consultati
 		if err != nil {
 			return err
 		}
-		for _, qid := range sl.order {
-			if err := putAnswer(ctx, tx, id, qid, r.Answers[qid]); err != nil {
-				return err
-			}
+		if err := insertAnswers(ctx, tx, id, sl.order, r.Answers); err != nil {
+			return err
 		}
 		if err := matchCampaigns(ctx, tx, id, sl.matches, now); err != nil {
 			return err
@@ -189,4 +190,30 @@ func consultGeneration(ctx context.Context, q store.Querier) (int64, error) {
 	var g int64
 	err := q.QueryRow(ctx, `SELECT `+store.GenerationSQL(store.GenConsult)).Scan(&g)
 	return g, err
+}
+
+// insertAnswers stores the answers to the questions ids of a new response
+// in one statement.
+func insertAnswers(ctx context.Context, tx *store.Tx, responseID int64, ids []int64, answers map[int64]Answer) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO consult_answers (response_id, question_id, value, body) VALUES `)
+	args := []any{responseID}
+	for i, qid := range ids {
+		a := answers[qid]
+		b, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($1, $%d, $%d, $%d)", n+1, n+2, n+3)
+		args = append(args, qid, string(b), a.body())
+	}
+	_, err := tx.Exec(ctx, q.String(), args...)
+	return err
 }
