@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -365,8 +364,4 @@ func matchCampaigns(ctx context.Context, tx store.Querier, responseID int64, tex
 		}
 	}
 	return nil
-}
-
-func isNoRows(err error) bool {
-	return errors.Is(err, sql.ErrNoRows) || errors.Is(err, pallmall.ErrNotFound)
 }
