@@ -128,8 +128,14 @@ func backup(ctx context.Context, d dbFlags, out string) (*manifest, error) {
 	defer f.Close()
 	gz := gzip.NewWriter(f)
 	tw := tar.NewWriter(gz)
-	for _, file := range files {
+	for i, file := range files {
 		e, err := addFile(tw, file.name, file.src)
+		if i > 0 && errors.Is(err, fs.ErrNotExist) {
+			// Listed, then gone before it was copied: a temporary file
+			// the log's writer renamed or removed meanwhile (under
+			// log/.state/), not part of what is backed up.
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
