@@ -38,7 +38,7 @@ func NewMetrics(db *store.DB) *Metrics {
 		}, []string{"route"}),
 		pageCacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pallmall_page_cache_requests_total",
-			Help: "Requests for cached public pages by page kind and result: hit (served from the cache), miss (rendered), bypass (a credential or an unreadable stamp: not cached).",
+			Help: "Requests for cached public pages by page kind and result: hit (served from the cache), miss (rendered), bypass (a credential, a query parameter the page does not read, or an unreadable stamp: not cached).",
 		}, []string{"page", "result"}),
 		pageCacheBytes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pallmall_page_cache_bytes", Help: "Bytes of rendered public pages held by the page cache.",
