@@ -56,6 +56,8 @@ func Routes() []Route {
 		// Campaigns (issue 8): the secretariat's and analysts' tokens only.
 		{"GET", "/api/v1/consultations/{id}/campaigns", (*Server).listCampaigns},
 		{"POST", "/api/v1/consultations/{id}/campaigns/{cid}/decision", (*Server).decideCampaign},
+		{"GET", "/api/v1/consultations/{id}/flags", (*Server).listFlags},
+		{"POST", "/api/v1/consultations/{id}/flags/{fid}/decision", (*Server).decideFlag},
 		// end consultations
 		// Frameworks and endorsements (issue 4): reads need no token.
 		{"GET", "/api/v1/frameworks", (*Server).listFrameworks},

@@ -161,3 +161,105 @@ func (s *Server) decideCampaign(w http.ResponseWriter, r *http.Request, actor au
 	writeJSON(w, http.StatusOK, Campaign{ID: cid, Status: in.Decision, Reason: in.Reason, Variants: []CampaignVariant{}, Stakeholders: map[consult.Stakeholder]int{}})
 	return nil
 }
+
+// Flag is a suspicious pattern in a consultation's responses as the API
+// shows it: a burst of near-identical answers, an answer typed faster than
+// a person could, or one organisation claimed from many contacts. A flag
+// never acts on a response: an analyst upholds or dismisses it.
+type Flag struct {
+	ID   int64  `json:"id"`
+	Kind string `json:"kind"`
+	// References are the public references of the responses concerned.
+	References []string             `json:"references"`
+	Evidence   consult.FlagEvidence `json:"evidence"`
+	Status     string               `json:"status"`
+	Reason     string               `json:"reason,omitempty"`
+	DecidedAt  *time.Time           `json:"decided_at,omitempty"`
+	// Stale is set when the latest detection run no longer found it.
+	Stale bool `json:"stale"`
+}
+
+func flagJSON(f consult.Flag) Flag {
+	out := Flag{ID: f.ID, Kind: f.Kind, References: f.References, Evidence: f.Evidence, Status: f.Status, Reason: f.Reason, Stale: f.Stale}
+	if out.References == nil {
+		out.References = []string{}
+	}
+	if !f.DecidedAt.IsZero() {
+		out.DecidedAt = &f.DecidedAt
+	}
+	return out
+}
+
+// listFlags returns the consultation's flags, open ones first.
+func (s *Server) listFlags(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	if err := requireAnalyst(actor); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.consultations().Flags(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	out := Page[Flag]{Data: []Flag{}}
+	for _, f := range list {
+		out.Data = append(out.Data, flagJSON(f))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// FlagDecision is the body of POST
+// /api/v1/consultations/{id}/flags/{fid}/decision.
+type FlagDecision struct {
+	// Decision is "upheld" or "dismissed".
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
+// decideFlag upholds or dismisses a flag with a reason, audited
+// (consult.DecideFlag), and returns the flag.
+func (s *Server) decideFlag(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	if err := requireAnalyst(actor); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	fid, err := strconv.ParseInt(r.PathValue("fid"), 10, 64)
+	if err != nil || fid <= 0 {
+		return pallmall.ErrNotFound
+	}
+	svc := s.consultations()
+	// The consultation is looked up before the body is read, so a refusal
+	// does not depend on what was sent.
+	if _, err := svc.Get(r.Context(), actor, id); err != nil {
+		return err
+	}
+	var in FlagDecision
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Decision != consult.FlagUpheld && in.Decision != consult.FlagDismissed {
+		ve := &pallmall.ValidationError{}
+		ve.Add("decision", "error.choose_one")
+		return ve
+	}
+	if err := svc.DecideFlag(r.Context(), actor, id, fid, in.Decision, in.Reason); err != nil {
+		return err
+	}
+	list, err := svc.Flags(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	for _, f := range list {
+		if f.ID == fid {
+			writeJSON(w, http.StatusOK, flagJSON(f))
+			return nil
+		}
+	}
+	return pallmall.ErrNotFound
+}

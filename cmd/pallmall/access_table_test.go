@@ -307,6 +307,8 @@ func accessTable(id ids) map[string]entry {
 		"GET /api/v1/consultations/{id}/summary":                   {paths: cons("/api/v1/consultations/{id}/summary"), allow: staff},
 		"GET /api/v1/consultations/{id}/campaigns":                 {paths: cons("/api/v1/consultations/{id}/campaigns"), allow: analysis},
 		"POST /api/v1/consultations/{id}/campaigns/{cid}/decision": {paths: child("/api/v1/consultations/{id}/campaigns/{cid}/decision", id.campaign), allow: analysis, validatesFirst: true},
+		"GET /api/v1/consultations/{id}/flags":                     {paths: cons("/api/v1/consultations/{id}/flags"), allow: analysis},
+		"POST /api/v1/consultations/{id}/flags/{fid}/decision":     {paths: child("/api/v1/consultations/{id}/flags/{fid}/decision", id.flag), allow: analysis, validatesFirst: true},
 		"GET /api/v1/frameworks":                                   {paths: at("/api/v1/frameworks"), allow: anyone},
 		"GET /api/v1/frameworks/{id}":                              {paths: fw("/api/v1/frameworks/{id}"), allow: anyone},
 		"GET /api/v1/frameworks/{id}/endorsements":                 {paths: fw("/api/v1/frameworks/{id}/endorsements"), allow: anyone},
