@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +113,19 @@ func (s *Server) consultCampaignsPage(w http.ResponseWriter, r *http.Request, st
 		}
 		views = append(views, v)
 	}
+	// The thresholds' fields show what was typed when the form is shown
+	// again with an error, else the consultation's saved thresholds.
+	if form == nil {
+		form = &Form{Values: url.Values{}, Errors: map[string]string{}}
+	}
+	if form.Values.Get("min_size") == "" && form.Values.Get("burst_min") == "" {
+		settings, err := svc.CampaignSettings(ctx, actor, c.ID)
+		if err != nil {
+			return err
+		}
+		form.Values.Set("min_size", strconv.Itoa(settings.MinSize))
+		form.Values.Set("burst_min", strconv.Itoa(settings.BurstMin))
+	}
 	return s.render(w, r, status, "consult-campaigns", "campaigns.title", form, map[string]any{
 		"C": c, "Campaigns": views, "Run": run, "HasRun": hasRun, "RunStarted": bothZones(run.StartedAt, lang),
 	})
@@ -129,11 +143,18 @@ func (s *Server) consultCampaignRunStart(w http.ResponseWriter, r *http.Request)
 	if err := r.ParseForm(); err != nil {
 		return pallmall.ErrInvalid
 	}
-	opts := consult.CampaignOptions{}
-	if n, err := strconv.Atoi(r.PostForm.Get("min_size")); err == nil && n >= 2 && n <= 100000 {
-		opts.MinSize = n
-	}
+	// The thresholds are checked and kept for the consultation's next
+	// runs, then this run uses them. A bad one shows the page again with
+	// what was typed.
+	form := NewForm(r, "min_size", "burst_min")
+	settings := consult.CampaignSettings{MinSize: formInt(r.PostForm.Get("min_size")), BurstMin: formInt(r.PostForm.Get("burst_min"))}
 	svc := s.consultations()
+	if err := svc.SaveCampaignSettings(r.Context(), actor, c.ID, settings); form.AddErrors(err) {
+		return s.consultCampaignsPage(w, r, http.StatusUnprocessableEntity, form)
+	} else if err != nil {
+		return err
+	}
+	opts := settings.Options()
 	run, err := svc.StartCampaignRun(r.Context(), actor, c.ID, opts)
 	if errors.Is(err, pallmall.ErrConflict) {
 		latest, lerr := svc.LatestCampaignRun(r.Context(), actor, c.ID)
@@ -361,4 +382,16 @@ func (s *Server) consultCampaignDecide(w http.ResponseWriter, r *http.Request) e
 
 func (s *Server) consultFlagDecide(w http.ResponseWriter, r *http.Request) error {
 	return s.analystDecision(w, r, "fid", "flags", "flag", s.consultations().DecideFlag, s.consultFlagsPage)
+}
+
+// formInt reads a whole number typed in a form, spaces and thousands
+// separators (commas and spaces) allowed; anything else is 0, which the
+// caller's validation refuses.
+func formInt(v string) int {
+	v = strings.NewReplacer(",", "", " ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0
+	}
+	return n
 }

@@ -42,7 +42,7 @@ func runConsultCampaigns(ctx context.Context, args []string, stdout, stderr io.W
 	var db dbFlags
 	db.register(fs)
 	id := fs.Int64("id", 0, "consultation id")
-	minSize := fs.Int("min-size", 10, "smallest campaign, in answers")
+	minSize := fs.Int("min-size", 0, "smallest campaign, in answers (default: the consultation's saved threshold, 10 unless changed on its campaigns page)")
 	format := fs.String("format", "text", "text or json")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -50,7 +50,7 @@ func runConsultCampaigns(ctx context.Context, args []string, stdout, stderr io.W
 	if *id <= 0 {
 		return usageError{"--id is required"}
 	}
-	if *minSize < 2 {
+	if *minSize != 0 && *minSize < 2 {
 		return usageError{"--min-size must be at least 2"}
 	}
 	if *format != "text" && *format != "json" {
@@ -66,7 +66,16 @@ func runConsultCampaigns(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	svc := &consult.Service{DB: d, Keys: keys}
-	opts := consult.CampaignOptions{MinSize: *minSize}
+	// The consultation's saved thresholds, with --min-size for this run.
+	settings, err := svc.CampaignSettings(ctx, auth.System, *id)
+	if err != nil {
+		return err
+	}
+	if *minSize == 0 {
+		*minSize = settings.MinSize
+	}
+	opts := settings.Options()
+	opts.MinSize = *minSize
 	run, err := svc.StartCampaignRun(ctx, auth.System, *id, opts)
 	if err != nil {
 		return err
