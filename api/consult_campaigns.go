@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,43 +108,54 @@ func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, actor aut
 	return nil
 }
 
-// CampaignDecision is the body of POST
-// /api/v1/consultations/{id}/campaigns/{cid}/decision.
-type CampaignDecision struct {
-	// Decision is "confirmed" or "dismissed".
+// Decision is the body of POST
+// /api/v1/consultations/{id}/campaigns/{cid}/decision (decision
+// "confirmed" or "dismissed") and of POST
+// /api/v1/consultations/{id}/flags/{fid}/decision ("upheld" or
+// "dismissed").
+type Decision struct {
 	Decision string `json:"decision"`
 	Reason   string `json:"reason"`
+}
+
+// readDecision reads an analyst's decision on one of a consultation's
+// campaigns or flags: the consultation from the path, then the object's
+// id (path value name), then the body, whose decision must be one of
+// allowed. The consultation is looked up before the body is read, so a
+// refusal does not depend on what was sent.
+func (s *Server) readDecision(r *http.Request, actor auth.Actor, name string, allowed ...string) (id, objectID int64, in Decision, err error) {
+	if err := requireAnalyst(actor); err != nil {
+		return 0, 0, in, err
+	}
+	if id, err = pathID(r); err != nil {
+		return 0, 0, in, err
+	}
+	objectID, err = strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || objectID <= 0 {
+		return 0, 0, in, pallmall.ErrNotFound
+	}
+	if _, err := s.consultations().Get(r.Context(), actor, id); err != nil {
+		return 0, 0, in, err
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, 0, in, err
+	}
+	if !slices.Contains(allowed, in.Decision) {
+		ve := &pallmall.ValidationError{}
+		ve.Add("decision", "error.choose_one")
+		return 0, 0, in, ve
+	}
+	return id, objectID, in, nil
 }
 
 // decideCampaign confirms or dismisses a campaign with a reason, audited
 // (consult.DecideCampaign), and returns the campaign.
 func (s *Server) decideCampaign(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
-	if err := requireAnalyst(actor); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, cid, in, err := s.readDecision(r, actor, "cid", consult.CampaignConfirmed, consult.CampaignDismissed)
 	if err != nil {
 		return err
 	}
-	cid, err := strconv.ParseInt(r.PathValue("cid"), 10, 64)
-	if err != nil || cid <= 0 {
-		return pallmall.ErrNotFound
-	}
 	svc := s.consultations()
-	// The consultation is looked up before the body is read, so a refusal
-	// does not depend on what was sent.
-	if _, err := svc.Get(r.Context(), actor, id); err != nil {
-		return err
-	}
-	var in CampaignDecision
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	if in.Decision != consult.CampaignConfirmed && in.Decision != consult.CampaignDismissed {
-		ve := &pallmall.ValidationError{}
-		ve.Add("decision", "error.choose_one")
-		return ve
-	}
 	if err := svc.DecideCampaign(r.Context(), actor, id, cid, in.Decision, in.Reason); err != nil {
 		return err
 	}
@@ -211,43 +223,14 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request, actor auth.Ac
 	return nil
 }
 
-// FlagDecision is the body of POST
-// /api/v1/consultations/{id}/flags/{fid}/decision.
-type FlagDecision struct {
-	// Decision is "upheld" or "dismissed".
-	Decision string `json:"decision"`
-	Reason   string `json:"reason"`
-}
-
 // decideFlag upholds or dismisses a flag with a reason, audited
 // (consult.DecideFlag), and returns the flag.
 func (s *Server) decideFlag(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
-	if err := requireAnalyst(actor); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, fid, in, err := s.readDecision(r, actor, "fid", consult.FlagUpheld, consult.FlagDismissed)
 	if err != nil {
 		return err
 	}
-	fid, err := strconv.ParseInt(r.PathValue("fid"), 10, 64)
-	if err != nil || fid <= 0 {
-		return pallmall.ErrNotFound
-	}
 	svc := s.consultations()
-	// The consultation is looked up before the body is read, so a refusal
-	// does not depend on what was sent.
-	if _, err := svc.Get(r.Context(), actor, id); err != nil {
-		return err
-	}
-	var in FlagDecision
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	if in.Decision != consult.FlagUpheld && in.Decision != consult.FlagDismissed {
-		ve := &pallmall.ValidationError{}
-		ve.Add("decision", "error.choose_one")
-		return ve
-	}
 	if err := svc.DecideFlag(r.Context(), actor, id, fid, in.Decision, in.Reason); err != nil {
 		return err
 	}
