@@ -16,6 +16,18 @@ func requireAnalysis(r *http.Request) (auth.Actor, error) {
 	return requirePermission(r, auth.ReadResponses)
 }
 
+// analysisTarget returns who asks, refused unless they may analyse
+// responses, and the consultation in the path, which the consult package
+// checks against them again on every call.
+func (s *Server) analysisTarget(r *http.Request) (auth.Actor, consult.Consultation, error) {
+	actor, err := requireAnalysis(r)
+	if err != nil {
+		return auth.Actor{}, consult.Consultation{}, err
+	}
+	c, err := s.consultationFor(r)
+	return actor, c, err
+}
+
 type questionAnalysis struct {
 	Q          consult.Question
 	Text       string
@@ -30,11 +42,7 @@ type questionAnalysis struct {
 }
 
 func (s *Server) consultAnalysis(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -143,11 +151,7 @@ func (s *Server) consultTexts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consultTextsPage(w http.ResponseWriter, r *http.Request, status int, form *Form) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -236,11 +240,7 @@ func backTo(r *http.Request, fallback string) string {
 }
 
 func (s *Server) consultSetCodes(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -265,11 +265,7 @@ func (s *Server) consultSetCodes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consultRedact(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -304,11 +300,7 @@ func (s *Server) consultCoding(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consultCodingPage(w http.ResponseWriter, r *http.Request, status int, form *Form) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -358,11 +350,7 @@ func (s *Server) consultCodingPage(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) consultAddCode(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -382,11 +370,7 @@ func (s *Server) consultAddCode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consultCodePassage(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}

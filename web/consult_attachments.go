@@ -27,11 +27,7 @@ type attachmentRow struct {
 }
 
 func (s *Server) consultAttachments(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -58,11 +54,7 @@ func (s *Server) consultAttachments(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) consultAttachment(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}

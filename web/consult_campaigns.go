@@ -61,11 +61,7 @@ func (s *Server) consultCampaigns(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) consultCampaignsPage(w http.ResponseWriter, r *http.Request, status int, form *Form) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -132,11 +128,7 @@ func (s *Server) consultCampaignsPage(w http.ResponseWriter, r *http.Request, st
 }
 
 func (s *Server) consultCampaignRunStart(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -179,11 +171,7 @@ func (s *Server) consultCampaignRunStart(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) consultCampaignRun(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -232,11 +220,7 @@ func (s *Server) consultFlags(w http.ResponseWriter, r *http.Request) error {
 const maxRefsShown = 50
 
 func (s *Server) consultFlagsPage(w http.ResponseWriter, r *http.Request, status int, form *Form) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -276,11 +260,7 @@ func (s *Server) consultThemes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consultThemesPage(w http.ResponseWriter, r *http.Request, status int, form *Form) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -311,11 +291,7 @@ func (s *Server) consultThemesPage(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) consultThemeAccept(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
@@ -350,11 +326,7 @@ func (s *Server) consultThemeAccept(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) analystDecision(w http.ResponseWriter, r *http.Request, idName, what, anchor string,
 	decide func(ctx context.Context, actor auth.Actor, consultationID, id int64, decision, reason string) error,
 	redisplay func(w http.ResponseWriter, r *http.Request, status int, form *Form) error) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}

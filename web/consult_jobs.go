@@ -38,11 +38,7 @@ func (s *Server) exportJobs() *consult.ExportJobs {
 }
 
 func (s *Server) consultStartExport(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}

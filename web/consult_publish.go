@@ -163,11 +163,7 @@ var exportTypes = map[string]string{
 // consultExport streams an export straight to the response, in constant
 // memory. Errors after the first byte can only cut the download short.
 func (s *Server) consultExport(w http.ResponseWriter, r *http.Request) error {
-	actor, err := requireAnalysis(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.consultationFor(r)
+	actor, c, err := s.analysisTarget(r)
 	if err != nil {
 		return err
 	}
