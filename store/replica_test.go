@@ -150,15 +150,8 @@ func TestUnreachableReplicaFallsBackToThePrimary(t *testing.T) {
 	if os.Getenv(storetest.EnvURL) == "" {
 		t.Skipf("%s not set", storetest.EnvURL)
 	}
-	// Nothing listens on a port just released.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
 	start := time.Now()
-	db := openWithReplica(t, "postgres://postgres@"+addr+"/replica?sslmode=disable", nil)
+	db := openWithReplica(t, storetest.UnreachableURL(t), nil)
 	if s := db.Replica(); !s.Configured || s.Up {
 		t.Errorf("Replica() = %+v after a failed ping; want configured and down", s)
 	}

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -156,13 +155,7 @@ func TestUnreachableReplicaLeavesThePlatformUp(t *testing.T) {
 	if os.Getenv(storetest.EnvURL) == "" {
 		t.Skipf("%s not set", storetest.EnvURL)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	db := openWithReplica(t, "postgres://postgres@"+addr+"/replica?sslmode=disable")
+	db := openWithReplica(t, storetest.UnreachableURL(t))
 	st := newSite(t, db)
 	anon := st.client()
 	for _, p := range []string{"/organisations", "/organisations/" + itoa(st.orgA.ID), "/register", "/consultations", "/frameworks", "/deliberations", "/meetings"} {

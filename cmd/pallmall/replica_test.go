@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -52,12 +51,7 @@ func TestServeWithAReadReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "postgres://postgres@" + l.Addr().String() + "/replica?sslmode=disable"
-	l.Close()
+	down := storetest.UnreachableURL(t)
 	var logs strings.Builder
 	b := &App{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	b.DB = dbFlags{dataDir: a.DB.dataDir, url: primary, replica: down}

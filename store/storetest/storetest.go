@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -157,6 +158,18 @@ func Replica(t testing.TB) (string, *store.DB) {
 	}
 	u := DatabaseURL(t)
 	return u, open(t, store.Config{URL: u})
+}
+
+// UnreachableURL returns a PostgreSQL URL on a loopback port that was
+// just released, so nothing answers there: a read replica that is down.
+func UnreachableURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "postgres://postgres@" + l.Addr().String() + "/replica?sslmode=disable"
 }
 
 func open(t testing.TB, cfg store.Config) *store.DB {
